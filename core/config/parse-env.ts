@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates a process's environment against its zod schema. Every bad variable is reported at
+ * once, by name; `env` is a parameter so tests need not touch process.env.
+ */
+export function parseEnv<Schema extends z.ZodType>(
+  schema: Schema,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<Schema> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+  );
+}
+
+/** A boolean variable: only the words true/false/1/0 are accepted (so 'false' is never truthy). */
+export const envBoolean = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+/** A comma-separated list, e.g. KAFKA_BROKERS=host1:9092,host2:9092. */
+export const envList = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+  .pipe(z.array(z.string()).min(1));
+
+export const envPort = z.coerce.number().int().min(0).max(65535);

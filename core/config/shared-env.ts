@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { envList } from './parse-env.js';
+
+/** Variables both processes read: where Postgres and Kafka are, topic names, logging. */
+export const sharedEnv = z.object({
+  DATABASE_URL: z.url().default('postgresql://catalog:catalog@localhost:5432/catalog'),
+  KAFKA_BROKERS: envList.default(['localhost:9092']),
+  KAFKA_CLIENT_ID: z.string().min(1).default('catalog-gateway'),
+  TOPIC_CATALOG_CHANGES: z.string().min(1).default('catalog.customer.changes'),
+  TOPIC_INTEGRATION_INBOUND: z.string().min(1).default('integration.inbound'),
+  TOPIC_SYNC_EVENTS: z.string().min(1).default('sync.events'),
+  TOPIC_DEAD_LETTER: z.string().min(1).default('catalog.dead-letter'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type SharedEnv = z.infer<typeof sharedEnv>;

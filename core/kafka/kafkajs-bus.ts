@@ -1,0 +1,154 @@
+import { Kafka, logLevel, Partitioners, type Consumer, type Producer, type LogEntry } from 'kafkajs';
+import { getLogger } from '../logger.js';
+import type { IncomingMessage, MessageBus, SubscribeOptions, Subscription, TopicSpec } from './bus.js';
+
+export interface KafkaBusConfig {
+  brokers: string[];
+  clientId: string;
+}
+
+const log = getLogger('kafka');
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** kafkajs logs routed to pino; its per-request ERROR lines during broker restarts are debug noise. */
+function logCreator() {
+  return ({ level, log: entry }: LogEntry) => {
+    const { message, ...extra } = entry;
+    // Bounded retries are deliberate: the outbox relay wants a publish to fail within seconds and
+    // retries the whole batch itself, so the idempotent producer's warning about them is noise.
+    if (message.startsWith('Limiting retries for the idempotent producer')) return;
+    const pinoLevel = level === logLevel.ERROR && 'error' in extra ? 'warn' : (LEVELS[level] ?? 'info');
+    log[pinoLevel]({ ...extra, timestamp: undefined }, message);
+  };
+}
+
+function headersOf(raw: Record<string, unknown> | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    if (value !== undefined) headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+  }
+  return headers;
+}
+
+export function createKafkaBus(config: KafkaBusConfig): MessageBus {
+  const kafka = new Kafka({
+    clientId: config.clientId,
+    brokers: config.brokers,
+    logLevel: logLevel.WARN,
+    logCreator,
+    retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
+    connectionTimeout: 3_000,
+  });
+  const admin = kafka.admin();
+  let producer: Producer | undefined;
+  let producerReady: Promise<Producer> | undefined;
+  const consumers = new Set<Consumer>();
+
+  function getProducer(): Promise<Producer> {
+    producerReady ??= (async () => {
+      const created = kafka.producer({
+        idempotent: true, // with one request in flight, retries can neither duplicate nor reorder
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
+      });
+      try {
+        await created.connect();
+      } catch (error) {
+        producerReady = undefined;
+        throw error;
+      }
+      producer = created;
+      return created;
+    })();
+    return producerReady;
+  }
+
+  let adminConnected = false;
+  async function withAdmin<T>(work: () => Promise<T>): Promise<T> {
+    if (!adminConnected) {
+      await admin.connect();
+      adminConnected = true;
+    }
+    return work();
+  }
+
+  return {
+    async ensureTopics(topics: TopicSpec[]) {
+      await withAdmin(async () => {
+        const existing = new Set(await admin.listTopics());
+        const missing = topics.filter((topic) => !existing.has(topic.name));
+        if (missing.length === 0) return;
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic: topic.name, numPartitions: topic.partitions })),
+        });
+      });
+    },
+
+    async publish(topic, messages) {
+      if (messages.length === 0) return;
+      const ready = await getProducer();
+      await ready.send({ topic, acks: -1, messages });
+    },
+
+    async subscribe(options: SubscribeOptions): Promise<Subscription> {
+      const consumer = kafka.consumer({
+        groupId: options.groupId,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1_000,
+        maxWaitTimeInMs: 100, // the broker answers a fetch within 100 ms even when few bytes wait
+        retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
+      });
+      consumers.add(consumer);
+      await consumer.connect();
+      await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+      await consumer.run({
+        partitionsConsumedConcurrently: options.concurrency ?? 1,
+        eachMessage: async ({ topic, partition, message }) => {
+          const incoming: IncomingMessage = {
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key ? message.key.toString('utf8') : null,
+            value: message.value ? message.value.toString('utf8') : '',
+            headers: headersOf(message.headers),
+            timestamp: Number(message.timestamp),
+          };
+          await options.handler(incoming);
+        },
+      });
+      return {
+        async stop() {
+          consumers.delete(consumer);
+          await consumer.disconnect();
+        },
+      };
+    },
+
+    async ping() {
+      try {
+        await withAdmin(() => admin.describeCluster());
+        return true;
+      } catch {
+        return false;
+      }
+    },
+
+    async close() {
+      await Promise.allSettled([...consumers].map((consumer) => consumer.disconnect()));
+      consumers.clear();
+      if (producer) await producer.disconnect().catch(() => undefined);
+      producer = undefined;
+      producerReady = undefined;
+      if (adminConnected) await admin.disconnect().catch(() => undefined);
+      adminConnected = false;
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { createRequire } from 'node:module';
+import { defineConfig } from 'vitest/config';
+
+const require = createRequire(import.meta.url);
+
+export default defineConfig({
+  resolve: {
+    // graphql 16 ships both ESM and CJS entry points; without one canonical path vitest can load it
+    // twice and schema checks fail with "from another module or realm".
+    alias: { graphql: require.resolve('graphql/index.js') },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    // Integration tests share one Postgres database and one broker: run files one at a time.
+    fileParallelism: false,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    env: {
+      DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgresql://catalog:catalog@localhost:5432/catalog_test',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    },
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+  },
+});
