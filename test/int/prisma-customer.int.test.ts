@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPrisma } from '../../core/db/prisma.js';
+import { createDatabase } from '../../core/db/prisma.js';
 import { testStack, uniqueName } from '../support/stack.js';
 
-const prisma = createPrisma(testStack.databaseUrl);
-afterAll(() => prisma.$disconnect());
+const db = createDatabase(testStack.databaseUrl);
+const { prisma } = db;
+afterAll(() => db.close());
 
 describe('Prisma 7 over @prisma/adapter-pg against the real Postgres', () => {
   it('creates, reads, updates and deletes a customer', async () => {

@@ -1,0 +1,30 @@
+import DataLoader from 'dataloader';
+import type { IdMapping } from '../core/db/generated/client.js';
+import type { PrismaClient } from '../core/db/prisma.js';
+import type { CustomerStore } from './catalog/customers/customer-store.js';
+
+/** What every resolver receives; a new one (fresh loaders) per GraphQL operation. */
+export interface GatewayContext {
+  prisma: PrismaClient;
+  customers: CustomerStore;
+  /** Sync state rows of many customers in one query per operation (no N+1). */
+  syncStates: DataLoader<string, IdMapping[]>;
+}
+
+export interface GatewayServices {
+  prisma: PrismaClient;
+  customers: CustomerStore;
+}
+
+export function createContext(services: GatewayServices): GatewayContext {
+  return {
+    ...services,
+    syncStates: new DataLoader(async (customerIds) => {
+      const rows = await services.prisma.idMapping.findMany({
+        where: { catalog: 'customer', localId: { in: [...customerIds] } },
+        orderBy: { remoteSystem: 'asc' },
+      });
+      return customerIds.map((id) => rows.filter((row) => row.localId === id));
+    }),
+  };
+}

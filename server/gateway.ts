@@ -1,0 +1,63 @@
+import { createDatabase } from '../core/db/prisma.js';
+import { createKafkaBus } from '../core/kafka/kafkajs-bus.js';
+import type { MessageBus } from '../core/kafka/bus.js';
+import { getLogger } from '../core/logger.js';
+import { CustomerStore } from './catalog/customers/customer-store.js';
+import type { GatewayConfig } from './config.js';
+import { listenGateway } from './http.js';
+import { OutboxRelay } from './outbox/relay.js';
+import { createGatewayYoga } from './yoga.js';
+
+const log = getLogger('gateway');
+
+export interface RunningGateway {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Wires one gateway instance: Postgres, Kafka, the outbox relay and the HTTP/WebSocket server. */
+export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+  const db = createDatabase(config.DATABASE_URL);
+  const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-gateway` });
+  ensureTopicsInBackground(bus, config);
+
+  const relay = new OutboxRelay({
+    pool: db.pool,
+    bus,
+    batchSize: config.OUTBOX_BATCH_SIZE,
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+    retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,
+  });
+  await relay.start();
+
+  const customers = new CustomerStore(db.prisma, config.TOPIC_CATALOG_CHANGES);
+  const yoga = createGatewayYoga({ prisma: db.prisma, customers });
+  const http = await listenGateway(yoga, { port: config.PORT, host: config.HOST, maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES });
+  log.info({ url: http.url }, 'gateway listening');
+
+  return {
+    url: http.url,
+    async stop() {
+      await http.close(); // no new mutations
+      await relay.stop(); // the batch in flight commits
+      await bus.close();
+      await db.close();
+      log.info('gateway stopped');
+    },
+  };
+}
+
+/** Kafka may be down when the gateway starts: mutations still work, the relay catches up later. */
+function ensureTopicsInBackground(bus: MessageBus, config: GatewayConfig): void {
+  const topics = [config.TOPIC_CATALOG_CHANGES, config.TOPIC_INTEGRATION_INBOUND, config.TOPIC_SYNC_EVENTS].map((name) => ({
+    name,
+    partitions: config.KAFKA_TOPIC_PARTITIONS,
+  }));
+  const attempt = (delay: number): void => {
+    bus.ensureTopics(topics).catch((error: unknown) => {
+      log.warn({ err: error, retryInMs: delay }, 'could not create Kafka topics yet');
+      setTimeout(() => attempt(Math.min(delay * 2, 30_000)), delay).unref();
+    });
+  };
+  attempt(1_000);
+}
