@@ -12,6 +12,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/setup-logging.ts'],
     // Integration tests share one Postgres database and one broker: run files one at a time.
     fileParallelism: false,
     testTimeout: 30_000,

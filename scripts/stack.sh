@@ -6,6 +6,7 @@
 #   scripts/stack.sh up       install what is missing, start what is down, wait until ready
 #   scripts/stack.sh down     stop what this script started (nothing else)
 #   scripts/stack.sh status   one line per service
+#   scripts/stack.sh stop S   stop one service this script started (tests use it to simulate outages)
 #
 # Everything it downloads, its data and its logs live in $STACK_DIR (default .stack/, git-ignored).
 set -euo pipefail
@@ -235,5 +236,11 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  stop)
+    case "${2:-}" in
+      postgres) postgres_down ;;
+      kafka | localstripe | stripe-mock) stop_daemon "$2" ;;
+      *) echo "usage: $0 stop postgres|kafka|localstripe|stripe-mock" >&2; exit 2 ;;
+    esac ;;
+  *) echo "usage: $0 up|down|status|stop SERVICE" >&2; exit 2 ;;
 esac

@@ -23,7 +23,9 @@ function logCreator() {
     // Bounded retries are deliberate: the outbox relay wants a publish to fail within seconds and
     // retries the whole batch itself, so the idempotent producer's warning about them is noise.
     if (message.startsWith('Limiting retries for the idempotent producer')) return;
-    const pinoLevel = level === logLevel.ERROR && 'error' in extra ? 'warn' : (LEVELS[level] ?? 'info');
+    // kafkajs logs every failed attempt it is about to retry as ERROR; what finally fails reaches
+    // our code as an exception and is logged there, with context.
+    const pinoLevel = level === logLevel.ERROR ? 'warn' : (LEVELS[level] ?? 'info');
     log[pinoLevel]({ ...extra, timestamp: undefined }, message);
   };
 }

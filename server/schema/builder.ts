@@ -5,6 +5,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { Prisma } from '../../core/db/prisma.js';
 import type PrismaTypes from '../../core/db/generated/pothos-types.js';
 import { getDatamodel } from '../../core/db/generated/pothos-types.js';
 import type { GatewayContext } from '../context.js';
@@ -37,6 +38,17 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     cursorType: 'String',
     nodesQueryOptions: false,
+    // A deleted or unknown id is a null node, not an error.
+    nodeQueryOptions: {
+      resolve: async (_root, { id }, _ctx, _info, resolveNode) => {
+        try {
+          return await resolveNode(id);
+        } catch (error) {
+          if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') return null;
+          throw error;
+        }
+      },
+    },
     // Ids are the catalog's own UUIDs (the same ids in Kafka keys, Stripe metadata and sync
     // events), not base64 "Type:id" strings. Customer is the only node type today; a second
     // catalog would need ids that say their type (or a lookup here).

@@ -1,0 +1,73 @@
+import { graphql } from './generated/gql.js';
+
+// The operations the API tests run, typed by graphql-codegen (npm run codegen).
+
+export const CustomerFields = graphql(`
+  fragment CustomerFields on Customer {
+    id
+    email
+    name
+    phone
+    address { line1 line2 city state postalCode country }
+    metadata
+    version
+    createdAt
+    updatedAt
+    syncStates { integration remoteId status lastSyncedAt lastError }
+  }
+`);
+
+export const CreateCustomer = graphql(`
+  mutation CreateCustomer($input: CreateCustomerInput!) {
+    createCustomer(input: $input) {
+      __typename
+      ... on CreateCustomerSuccess { customer { ...CustomerFields } }
+      ... on ValidationError { code message fields { field message } }
+      ... on EmailTakenError { code message email }
+    }
+  }
+`);
+
+export const UpdateCustomer = graphql(`
+  mutation UpdateCustomer($id: ID!, $input: UpdateCustomerInput!) {
+    updateCustomer(id: $id, input: $input) {
+      __typename
+      ... on UpdateCustomerSuccess { customer { ...CustomerFields } }
+      ... on ValidationError { code message fields { field message } }
+      ... on NotFoundError { code message id }
+      ... on EmailTakenError { code message email }
+    }
+  }
+`);
+
+export const DeleteCustomer = graphql(`
+  mutation DeleteCustomer($id: ID!) {
+    deleteCustomer(id: $id) {
+      __typename
+      ... on DeleteCustomerSuccess { deletedId }
+      ... on NotFoundError { code message id }
+    }
+  }
+`);
+
+export const GetCustomer = graphql(`
+  query GetCustomer($id: ID!) {
+    customer(id: $id) { ...CustomerFields }
+  }
+`);
+
+export const ListCustomers = graphql(`
+  query ListCustomers($first: Int, $after: String, $last: Int, $before: String, $filter: CustomerFilter, $orderBy: CustomerOrderBy) {
+    customers(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {
+      totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { ...CustomerFields } }
+    }
+  }
+`);
+
+export const GetNode = graphql(`
+  query GetNode($id: ID!) {
+    node(id: $id) { __typename id ... on Customer { email } }
+  }
+`);
