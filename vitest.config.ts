@@ -10,18 +10,29 @@ export default defineConfig({
     alias: { graphql: require.resolve('graphql/index.js') },
   },
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/setup-logging.ts'],
-    // Integration tests share one Postgres database and one broker: run files one at a time.
-    fileParallelism: false,
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    hookTimeout: 120_000,
     env: {
       DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgresql://catalog:catalog@localhost:5432/catalog_test',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
     },
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    projects: [
+      // Pure logic: no services needed.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Real Kafka, Postgres, localstripe and stripe-mock. The files share one database and one
+      // broker (and some stop a service), so they run one at a time.
+      {
+        extends: true,
+        test: {
+          name: 'int',
+          include: ['test/int/**/*.int.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });

@@ -40,6 +40,8 @@ export interface Subscription {
 export interface TopicSpec {
   name: string;
   partitions: number;
+  /** Broker topic configs, e.g. { 'message.timestamp.type': 'LogAppendTime' }. */
+  configs?: Record<string, string>;
 }
 
 export interface MessageBus {

@@ -5,9 +5,10 @@ import { getLogger } from '../../core/logger.js';
 const log = getLogger('outbox.relay');
 
 /**
- * Any one relay publishes at a time (a transaction-level advisory lock), so events of one key leave
- * in commit order even with many gateway instances; the others stand by and take over at once if
- * it stops. One relay publishes thousands of events a second, far above the remote APIs' limits.
+ * Only one relay publishes at a time: the one whose connection holds this session advisory lock.
+ * So events of one key leave in commit order even with many gateway instances; the others stand by
+ * and take over as soon as the leader's connection closes. One relay publishes thousands of events
+ * a second, far above what the remote APIs accept.
  */
 const RELAY_LOCK_KEY = 0x0b7b0c;
 const NOTIFY_CHANNEL = 'outbox_event';
@@ -17,11 +18,11 @@ export interface OutboxRelayOptions {
   bus: MessageBus;
   /** Rows per publish batch. */
   batchSize?: number;
-  /** Fallback poll, for notifications missed while the LISTEN connection was down. */
+  /** Fallback poll (and how often a standby relay checks whether it should lead). */
   pollIntervalMs?: number;
   /** Published rows older than this are deleted. */
   retentionMs?: number;
-  /** Called after each committed batch with what was published (for metrics and sync events). */
+  /** Called after each batch reaches Kafka, with what was published (metrics, sync events). */
   onPublished?: (rows: PublishedRow[]) => void;
 }
 
@@ -46,7 +47,9 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly retentionMs: number;
-  private listener: pg.PoolClient | undefined;
+  /** Dedicated connection: receives NOTIFY, holds the leader lock, runs the relay's queries. */
+  private connection: pg.PoolClient | undefined;
+  private leader = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
@@ -61,25 +64,30 @@ export class OutboxRelay {
     this.retentionMs = options.retentionMs ?? 24 * 3_600_000;
   }
 
-  async start(): Promise<void> {
-    this.stopped = false;
-    await this.listen();
-    this.pollTimer = setInterval(() => this.wake(), this.pollIntervalMs);
-    this.wake();
+  get isLeader(): boolean {
+    return this.leader;
   }
 
-  /** Stops waking up and waits for the batch in flight (if any) to commit. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.pollTimer = setInterval(() => this.wake(), this.pollIntervalMs);
+    this.wake();
+    await this.draining;
+  }
+
+  /** Stops waking up, waits for the batch in flight, and gives up leadership. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
     clearTimeout(this.retryTimer);
-    const listener = this.listener;
-    this.listener = undefined;
-    if (listener) {
-      await listener.query(`UNLISTEN ${NOTIFY_CHANNEL}`).catch(() => undefined);
-      listener.release();
-    }
     await this.draining;
+    const connection = this.connection;
+    this.connection = undefined;
+    this.leader = false;
+    if (connection) {
+      await connection.query(`UNLISTEN ${NOTIFY_CHANNEL}; SELECT pg_advisory_unlock_all()`).catch(() => undefined);
+      connection.release();
+    }
   }
 
   /** Publishes everything pending now; coalesces concurrent wake-ups into one drain. */
@@ -98,45 +106,18 @@ export class OutboxRelay {
     });
   }
 
-  private async listen(): Promise<void> {
-    try {
-      const client = await this.options.pool.connect();
-      client.on('notification', () => this.wake());
-      client.on('error', (error) => {
-        log.warn({ err: error }, 'LISTEN connection lost; polling until it is back');
-        if (this.listener === client) this.listener = undefined;
-        client.release(error);
-        this.scheduleRelisten();
-      });
-      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
-      this.listener = client;
-    } catch (error) {
-      log.warn({ err: error }, 'could not LISTEN for outbox notifications; polling until it works');
-      this.scheduleRelisten();
-    }
-  }
-
-  private scheduleRelisten(): void {
-    if (this.stopped) return;
-    setTimeout(() => {
-      if (!this.stopped && !this.listener) void this.listen().then(() => this.wake());
-    }, this.pollIntervalMs).unref();
-  }
-
   private async drain(): Promise<void> {
     try {
-      for (;;) {
-        const result = await this.publishBatch();
-        if (result === 'locked') {
-          // Another instance is publishing: look again shortly, in case it finished its last
-          // batch just before our rows committed.
-          this.retryLater(25);
-          return;
-        }
-        if (result < this.batchSize || this.stopped) break;
+      const connection = await this.connect();
+      if (!this.leader) {
+        const { rows } = await connection.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LOCK_KEY]);
+        this.leader = rows[0]?.locked === true;
+        if (!this.leader) return; // another instance publishes; we check again on the next wake-up
+        log.info('this relay now publishes the outbox');
       }
+      while (!this.stopped && (await this.publishBatch(connection)) === this.batchSize);
       this.failures = 0;
-      await this.pruneIfDue();
+      await this.pruneIfDue(connection);
     } catch (error) {
       this.failures += 1;
       const delay = Math.min(100 * 2 ** (this.failures - 1), 5_000);
@@ -145,54 +126,61 @@ export class OutboxRelay {
     }
   }
 
-  // A hand-rolled timer rather than p-retry: a failed drain must not hold the relay in a retry
-  // loop, since a notification or the poll may start a fresh drain in the meantime anyway.
+  private async connect(): Promise<pg.PoolClient> {
+    if (this.connection) return this.connection;
+    const connection = await this.options.pool.connect();
+    connection.on('notification', () => this.wake());
+    connection.on('error', (error) => {
+      // The lock went with the connection: the next wake-up reconnects and competes for it again.
+      log.warn({ err: error }, 'relay connection lost');
+      if (this.connection === connection) {
+        this.connection = undefined;
+        this.leader = false;
+      }
+      connection.release(error);
+      this.retryLater(this.pollIntervalMs);
+    });
+    // Losing a "published" mark in a database crash only re-publishes those events (same ids,
+    // skipped by consumers), so the relay need not wait for its marks to reach the disk.
+    await connection.query(`LISTEN ${NOTIFY_CHANNEL}; SET synchronous_commit TO off`);
+    this.connection = connection;
+    return connection;
+  }
+
+  // A timer rather than p-retry's loop: a failed drain must not hold the relay, since a
+  // notification or the poll may start a fresh drain in the meantime anyway.
   private retryLater(delayMs: number): void {
     if (this.stopped) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.wake(), delayMs);
   }
 
-  /** One batch in one transaction: lock, read in commit order, publish, mark published. */
-  private async publishBatch(): Promise<number | 'locked'> {
-    const client = await this.options.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const lock = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK_KEY]);
-      if (!lock.rows[0]?.locked) {
-        await client.query('ROLLBACK');
-        return 'locked';
-      }
-      const { rows } = await client.query<OutboxRow>(
-        `SELECT seq, event_id, topic, key, payload, created_at FROM outbox_event
-          WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
-        [this.batchSize],
-      );
-      if (rows.length > 0) {
-        for (const [topic, messages] of groupByTopic(rows)) await this.options.bus.publish(topic, messages);
-        await client.query('UPDATE outbox_event SET published_at = now() WHERE seq = ANY($1::bigint[])', [rows.map((row) => row.seq)]);
-      }
-      await client.query('COMMIT');
-      if (rows.length > 0) {
-        log.debug({ count: rows.length }, 'published outbox batch');
-        this.options.onPublished?.(
-          rows.map((row) => ({ eventId: row.event_id, topic: row.topic, key: row.key, payload: row.payload, createdAt: row.created_at })),
-        );
-      }
-      return rows.length;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  /**
+   * Reads the oldest unpublished rows (commit order per key: a row's writer held the entity's row
+   * lock), publishes them, then marks them. A crash between the two re-publishes the batch with
+   * the same event ids, which consumers skip.
+   */
+  private async publishBatch(connection: pg.PoolClient): Promise<number> {
+    const { rows } = await connection.query<OutboxRow>(
+      `SELECT seq, event_id, topic, key, payload, created_at FROM outbox_event
+        WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+      [this.batchSize],
+    );
+    if (rows.length === 0) return 0;
+    for (const [topic, messages] of groupByTopic(rows)) await this.options.bus.publish(topic, messages);
+    this.options.onPublished?.(
+      rows.map((row) => ({ eventId: row.event_id, topic: row.topic, key: row.key, payload: row.payload, createdAt: row.created_at })),
+    );
+    await connection.query('UPDATE outbox_event SET published_at = now() WHERE seq = ANY($1::bigint[])', [rows.map((row) => row.seq)]);
+    log.debug({ count: rows.length }, 'published outbox batch');
+    return rows.length;
   }
 
-  private async pruneIfDue(): Promise<void> {
+  private async pruneIfDue(connection: pg.PoolClient): Promise<void> {
     const now = Date.now();
     if (now - this.lastPrune < 600_000) return;
     this.lastPrune = now;
-    const { rowCount } = await this.options.pool.query(
+    const { rowCount } = await connection.query(
       `DELETE FROM outbox_event WHERE published_at < now() - make_interval(secs => $1)`,
       [this.retentionMs / 1000],
     );

@@ -1,0 +1,57 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../core/db/prisma.js';
+import { CustomerStore } from '../../server/catalog/customers/customer-store.js';
+import { createGatewayYoga } from '../../server/yoga.js';
+import { ListCustomers } from '../graphql/operations.js';
+import { print } from 'graphql';
+import { testStack, uniqueName } from '../support/stack.js';
+
+// Listing customers with their sync state must cost a constant number of SQL statements, whatever
+// the page size (no N+1). Statements are counted where they leave for Postgres: the pg pool.
+
+let statements = 0;
+const pool = new pg.Pool({ connectionString: testStack.databaseUrl, max: 4 });
+const send = pool.query.bind(pool);
+pool.query = ((...args: Parameters<typeof send>) => {
+  statements += 1;
+  return send(...args);
+}) as typeof pool.query;
+
+const db = createDatabase(testStack.databaseUrl, { pool });
+const yoga = createGatewayYoga({ prisma: db.prisma, customers: new CustomerStore(db.prisma, uniqueName('unused.topic')) });
+const prefix = uniqueName('count');
+
+beforeAll(async () => {
+  for (let index = 0; index < 50; index += 1) {
+    const customer = await db.prisma.customer.create({ data: { email: `${prefix}-${index}@example.com` } });
+    await db.prisma.idMapping.create({
+      data: { catalog: 'customer', localId: customer.id, remoteSystem: 'stripe', remoteId: `cus_${prefix}_${index}`, status: 'SYNCED' },
+    });
+  }
+});
+afterAll(() => db.close());
+
+async function countStatements(first: number): Promise<{ count: number; edges: number; states: number }> {
+  statements = 0;
+  const response = await yoga.fetch('http://yoga/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: print(ListCustomers), variables: { first, filter: { search: prefix } } }),
+  });
+  const body = (await response.json()) as { data: { customers: { edges: Array<{ node: { syncStates: unknown[] } }> } } };
+  const edges = body.data.customers.edges;
+  return { count: statements, edges: edges.length, states: edges.reduce((sum, edge) => sum + edge.node.syncStates.length, 0) };
+}
+
+describe('SQL statements per customers query', () => {
+  it('is the same for 5 and for 50 customers with their syncStates', async () => {
+    const small = await countStatements(5);
+    const large = await countStatements(50);
+    expect(small).toMatchObject({ edges: 5, states: 5 });
+    expect(large).toMatchObject({ edges: 50, states: 50 });
+    expect(large.count).toBe(small.count);
+    // page + totalCount + one batched sync-state load
+    expect(large.count).toBeLessThanOrEqual(3);
+  });
+});
