@@ -3,7 +3,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 
-const processes = [{ name: 'gateway', entry: 'server/main.ts' }];
+const processes = [
+  { name: 'gateway', entry: 'server/main.ts' },
+  { name: 'integrations', entry: 'integrations/main.ts' },
+];
 
 const children: ChildProcess[] = [];
 let stopping = false;

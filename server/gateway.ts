@@ -5,7 +5,10 @@ import { getLogger } from '../core/logger.js';
 import { CustomerStore } from './catalog/customers/customer-store.js';
 import type { GatewayConfig } from './config.js';
 import { listenGateway } from './http.js';
+import { SyncEventPublisher } from '../core/events/sync-event-publisher.js';
+import { startInboundConsumer } from './inbound/inbound-consumer.js';
 import { OutboxRelay } from './outbox/relay.js';
+import { syncEventsForPublished } from './outbox/published-sync-events.js';
 import { createGatewayYoga } from './yoga.js';
 
 const log = getLogger('gateway');
@@ -21,16 +24,26 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-gateway` });
   ensureTopicsInBackground(bus, config);
 
+  const syncEvents = new SyncEventPublisher(bus, config.TOPIC_SYNC_EVENTS);
   const relay = new OutboxRelay({
     pool: db.pool,
     bus,
     batchSize: config.OUTBOX_BATCH_SIZE,
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,
+    onPublished: (rows) => syncEventsForPublished(syncEvents, rows),
   });
   await relay.start();
 
   const customers = new CustomerStore(db.prisma, config.TOPIC_CATALOG_CHANGES);
+  const inbound = await startInboundConsumer({
+    bus,
+    customers,
+    syncEvents,
+    inboundTopic: config.TOPIC_INTEGRATION_INBOUND,
+    deadLetterTopic: config.TOPIC_DEAD_LETTER,
+    groupId: `${config.KAFKA_GROUP_PREFIX}catalog-gateway-inbound`,
+  });
   const yoga = createGatewayYoga({ prisma: db.prisma, customers });
   const http = await listenGateway(yoga, { port: config.PORT, host: config.HOST, maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES });
   log.info({ url: http.url }, 'gateway listening');
@@ -39,6 +52,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     url: http.url,
     async stop() {
       await http.close(); // no new mutations
+      await inbound.stop();
       await relay.stop(); // the batch in flight commits
       await bus.close();
       await db.close();

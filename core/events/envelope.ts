@@ -24,6 +24,11 @@ export const changeEnvelopeSchema = z.object({
   data: z.record(z.string(), z.unknown()),
   /** The event (e.g. a webhook's id) that caused this one, when there is one. */
   causationId: z.string().min(1).optional(),
+  /**
+   * Set by resyncCustomer: only this integration acts on the event, and it re-applies the
+   * snapshot even if it already synced this version.
+   */
+  resyncFor: z.string().min(1).optional(),
 });
 
 export type ChangeEnvelope = z.infer<typeof changeEnvelopeSchema>;

@@ -22,8 +22,8 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Published rows older than this are deleted. */
   retentionMs?: number;
-  /** Called after each batch reaches Kafka, with what was published (metrics, sync events). */
-  onPublished?: (rows: PublishedRow[]) => void;
+  /** Awaited after each batch reaches Kafka, with what was published (sync events); must not throw. */
+  onPublished?: (rows: PublishedRow[]) => Promise<void>;
 }
 
 export interface PublishedRow {
@@ -168,7 +168,7 @@ export class OutboxRelay {
     );
     if (rows.length === 0) return 0;
     for (const [topic, messages] of groupByTopic(rows)) await this.options.bus.publish(topic, messages);
-    this.options.onPublished?.(
+    await this.options.onPublished?.(
       rows.map((row) => ({ eventId: row.event_id, topic: row.topic, key: row.key, payload: row.payload, createdAt: row.created_at })),
     );
     await connection.query('UPDATE outbox_event SET published_at = now() WHERE seq = ANY($1::bigint[])', [rows.map((row) => row.seq)]);

@@ -4,6 +4,7 @@ import {
   addressSchema,
   createCustomerInputSchema,
   customerIdSchema,
+  integrationNameSchema,
   normalizeEmail,
   updateCustomerInputSchema,
   validate,
@@ -196,6 +197,18 @@ builder.mutationFields((t) => ({
       dataField: { name: 'customer' },
     },
     resolve: (_root, { id, input }, ctx) => ctx.customers.update(parseId(id), validate(updateCustomerInputSchema, input)),
+  }),
+  resyncCustomer: t.field({
+    type: CustomerRef,
+    description: "Re-sends the customer's current state to one integration (repairs a FAILED sync).",
+    args: { id: t.arg.id({ required: true }), integration: t.arg.string({ required: true }) },
+    errors: {
+      types: [ValidationError, NotFoundError],
+      union: { name: 'ResyncCustomerResult' },
+      result: { name: 'ResyncCustomerSuccess' },
+      dataField: { name: 'customer' },
+    },
+    resolve: (_root, args, ctx) => ctx.customers.resync(parseId(args.id), validate(integrationNameSchema, args.integration, 'integration')),
   }),
   deleteCustomer: t.field({
     type: 'ID',

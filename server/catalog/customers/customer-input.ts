@@ -49,6 +49,8 @@ export type UpdateCustomerInput = z.infer<typeof updateCustomerInputSchema>;
 
 export const customerIdSchema = z.uuid('must be a customer id (UUID)');
 
+export const integrationNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,49}$/, 'must be an integration name, e.g. "stripe"');
+
 /** Parses with a zod schema, turning every issue into a per-field ValidationError entry. */
 export function validate<Schema extends z.ZodType>(schema: Schema, input: unknown, prefix = ''): z.infer<Schema> {
   const result = schema.safeParse(input);

@@ -29,36 +29,49 @@ export class CustomerStore {
   ) {}
 
   create(input: CreateCustomerInput, source: ChangeSource = LOCAL): Promise<Customer> {
-    return this.inTransaction(async (tx) => {
-      const customer = await tx.customer.create({ data: { ...toData(input), email: input.email } });
-      await this.record(tx, 'created', customer, source);
-      return customer;
-    }, input.email);
+    return this.inTransaction((tx) => this.createIn(tx, input, source), input.email);
   }
 
   update(id: string, input: UpdateCustomerInput, source: ChangeSource = LOCAL): Promise<Customer> {
-    return this.inTransaction(async (tx) => {
-      const customer = await tx.customer
-        .update({
-          where: { id, deletedAt: null },
-          data: { ...toData(input), version: { increment: 1 }, updatedAt: new Date() },
-        })
-        .catch(notFoundAs(id));
-      await this.record(tx, 'updated', customer, source);
-      return customer;
-    }, input.email);
+    return this.inTransaction((tx) => this.updateIn(tx, id, input, source), input.email);
   }
 
   /** Soft delete: the row stays as a tombstone so no late update can bring the customer back. */
   delete(id: string, source: ChangeSource = LOCAL): Promise<Customer> {
+    return this.inTransaction((tx) => this.deleteIn(tx, id, source));
+  }
+
+  /** Re-publishes a customer's current state for one integration only (repairs a failed sync). */
+  resync(id: string, integration: string): Promise<Customer> {
     return this.inTransaction(async (tx) => {
-      const now = new Date();
-      const customer = await tx.customer
-        .update({ where: { id, deletedAt: null }, data: { deletedAt: now, updatedAt: now, version: { increment: 1 } } })
-        .catch(notFoundAs(id));
-      await this.record(tx, 'deleted', customer, source);
+      const customer = await tx.customer.findFirst({ where: { id, deletedAt: null } });
+      if (!customer) throw new NotFoundError('Customer', id);
+      await this.record(tx, 'updated', customer, LOCAL, integration);
       return customer;
     });
+  }
+
+  async createIn(tx: Tx, input: CreateCustomerInput, source: ChangeSource): Promise<Customer> {
+    const customer = await tx.customer.create({ data: { ...toData(input), email: input.email } });
+    await this.record(tx, 'created', customer, source);
+    return customer;
+  }
+
+  async updateIn(tx: Tx, id: string, input: UpdateCustomerInput, source: ChangeSource): Promise<Customer> {
+    const customer = await tx.customer
+      .update({ where: { id, deletedAt: null }, data: { ...toData(input), version: { increment: 1 }, updatedAt: new Date() } })
+      .catch(notFoundAs(id));
+    await this.record(tx, 'updated', customer, source);
+    return customer;
+  }
+
+  async deleteIn(tx: Tx, id: string, source: ChangeSource): Promise<Customer> {
+    const now = new Date();
+    const customer = await tx.customer
+      .update({ where: { id, deletedAt: null }, data: { deletedAt: now, updatedAt: now, version: { increment: 1 } } })
+      .catch(notFoundAs(id));
+    await this.record(tx, 'deleted', customer, source);
+    return customer;
   }
 
   /** Runs `work` in a transaction, turning a live-email unique violation into EmailTakenError. */
@@ -74,7 +87,7 @@ export class CustomerStore {
   }
 
   /** Appends the event for `customer`'s new state to the outbox, inside `tx`. */
-  async record(tx: Tx, kind: ChangeKind, customer: Customer, source: ChangeSource): Promise<void> {
+  private async record(tx: Tx, kind: ChangeKind, customer: Customer, source: ChangeSource, resyncFor?: string): Promise<void> {
     await appendToOutbox(
       tx,
       this.changesTopic,
@@ -87,6 +100,7 @@ export class CustomerStore {
         occurredAt: customer.updatedAt,
         data: customerSnapshot(customer),
         ...(source.causationId ? { causationId: source.causationId } : {}),
+        ...(resyncFor ? { resyncFor } : {}),
       }),
     );
   }

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/** Local emulator used when no Stripe key is configured, so sync works out of the box. */
+export const LOCALSTRIPE_URL = 'http://localhost:8420';
+export const LOCALSTRIPE_WEBHOOK_SECRET = 'whsec_catalog_gateway_localstripe';
+
+export const stripeConfigSchema = z
+  .object({
+    /** A Stripe secret key (sk_test_… or sk_live_…, or rk_… restricted). Unset: localstripe. */
+    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret key (sk_test_…)').optional(),
+    /** The signing secret of the webhook endpoint (whsec_…). With localstripe it is registered automatically. */
+    STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'must be a webhook signing secret (whsec_…)').optional(),
+    /** Where the Stripe API is: https://api.stripe.com, or an emulator (localstripe, stripe-mock). */
+    STRIPE_API_BASE: z.url().optional(),
+    /** Attempts per change before it is dead-lettered. */
+    STRIPE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  })
+  .transform((env) => {
+    const emulator = env.STRIPE_SECRET_KEY === undefined;
+    return {
+      secretKey: env.STRIPE_SECRET_KEY ?? 'sk_test_localstripe',
+      webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? LOCALSTRIPE_WEBHOOK_SECRET,
+      apiBase: env.STRIPE_API_BASE ?? (emulator ? LOCALSTRIPE_URL : 'https://api.stripe.com'),
+      /** True when talking to localstripe: the webhook endpoint is registered on it at start. */
+      registerWebhookOnEmulator: emulator,
+      maxAttempts: env.STRIPE_MAX_ATTEMPTS,
+    };
+  });
+
+export type StripeAdapterConfig = z.output<typeof stripeConfigSchema>;
