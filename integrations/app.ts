@@ -47,7 +47,7 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
   for (const adapter of adapters) {
     await adapter.instance.start?.({ webhookUrl: `${url}/webhooks/${adapter.name}` });
     subscriptions.push(
-      await startOutboundConsumer({
+      startOutboundConsumer({
         adapter,
         bus,
         mappings,
@@ -56,6 +56,7 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
         deadLetterTopic: config.TOPIC_DEAD_LETTER,
         concurrency: config.OUTBOUND_CONCURRENCY,
         groupPrefix: config.KAFKA_GROUP_PREFIX,
+        partitions: config.KAFKA_TOPIC_PARTITIONS,
       }),
     );
     log.info({ integration: adapter.name, webhook: `${url}/webhooks/${adapter.name}` }, 'integration running');

@@ -6,8 +6,6 @@ import { sharedEnv } from '../core/config/shared-env.js';
 export const gatewayEnv = sharedEnv.extend({
   PORT: envPort.default(4000),
   HOST: z.string().min(1).default('localhost'),
-  /** Partitions of topics the gateway creates when missing (per-customer order, parallelism across customers). */
-  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(2_000),
   OUTBOX_RETENTION_HOURS: z.coerce.number().min(0).default(24),

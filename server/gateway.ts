@@ -36,13 +36,14 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   await relay.start();
 
   const customers = new CustomerStore(db.prisma, config.TOPIC_CATALOG_CHANGES);
-  const inbound = await startInboundConsumer({
+  const inbound = startInboundConsumer({
     bus,
     customers,
     syncEvents,
     inboundTopic: config.TOPIC_INTEGRATION_INBOUND,
     deadLetterTopic: config.TOPIC_DEAD_LETTER,
     groupId: `${config.KAFKA_GROUP_PREFIX}catalog-gateway-inbound`,
+    partitions: config.KAFKA_TOPIC_PARTITIONS,
   });
   const yoga = createGatewayYoga({ prisma: db.prisma, customers });
   const http = await listenGateway(yoga, { port: config.PORT, host: config.HOST, maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES });

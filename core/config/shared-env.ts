@@ -10,6 +10,8 @@ export const sharedEnv = z.object({
   TOPIC_INTEGRATION_INBOUND: z.string().min(1).default('integration.inbound'),
   TOPIC_SYNC_EVENTS: z.string().min(1).default('sync.events'),
   TOPIC_DEAD_LETTER: z.string().min(1).default('catalog.dead-letter'),
+  /** Partitions of topics a process creates when missing (order per customer, parallelism across customers). */
+  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
   /** Prefix for consumer group ids (e.g. per environment sharing one cluster). */
   KAFKA_GROUP_PREFIX: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

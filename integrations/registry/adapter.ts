@@ -10,6 +10,8 @@ import type { InboundChange } from '../../core/events/inbound-change.js';
 export interface MappingState {
   remoteId: string | null;
   lastSyncedHash: string | null;
+  /** The fields last synced, as the catalog names them (null if never synced). */
+  lastSyncedFields: Record<string, unknown> | null;
 }
 
 export interface OutboundResult {
@@ -17,6 +19,8 @@ export interface OutboundResult {
   remoteId: string | null;
   /** Hash of the mapped fields as written; a webhook carrying the same hash is our own echo. */
   hash: string;
+  /** The fields as written, in the catalog's names (stored for the next change). */
+  fields: Record<string, unknown> | null;
 }
 
 /** A verified webhook: its id and time, and what it means for the catalog. */

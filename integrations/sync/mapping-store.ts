@@ -1,5 +1,5 @@
 import type { IdMapping } from '../../core/db/generated/client.js';
-import type { PrismaClient } from '../../core/db/prisma.js';
+import { Prisma, type PrismaClient } from '../../core/db/prisma.js';
 
 /** The integrations process's record of each entity's counterpart and sync state (id_mapping). */
 export class MappingStore {
@@ -13,10 +13,11 @@ export class MappingStore {
     return this.prisma.idMapping.findUnique({ where: { remoteSystem_remoteId: { remoteSystem, remoteId } } });
   }
 
-  markSynced(key: MappingKey, result: { remoteId: string | null; hash: string; version: number }): Promise<IdMapping> {
+  markSynced(key: MappingKey, result: { remoteId: string | null; hash: string; fields: Record<string, unknown> | null; version: number }): Promise<IdMapping> {
     const now = new Date();
     const fields = {
       remoteId: result.remoteId,
+      lastSyncedFields: result.fields === null ? Prisma.DbNull : toJson(result.fields),
       status: 'SYNCED' as const,
       lastSyncedHash: result.hash,
       lastSyncedVersion: result.version,
@@ -54,4 +55,8 @@ export interface MappingKey {
   catalog: string;
   localId: string;
   remoteSystem: string;
+}
+
+function toJson(value: Record<string, unknown>): Prisma.InputJsonValue {
+  return JSON.parse(JSON.stringify(value));
 }

@@ -2,12 +2,24 @@ import pRetry from 'p-retry';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseChangeEnvelope, type ChangeEnvelope } from '../../core/events/envelope.js';
 import type { IncomingMessage, MessageBus, Subscription } from '../../core/kafka/bus.js';
+import { subscribeWhenReady } from '../../core/kafka/subscribe-when-ready.js';
 import { getLogger } from '../../core/logger.js';
+import type { IdMapping } from '../../core/db/generated/client.js';
+import type { MappingState } from '../registry/adapter.js';
 import type { ResolvedAdapter } from '../registry/registry.js';
 import { RetryableError } from '../registry/errors.js';
 import { deadLetter } from '../../core/kafka/dead-letter.js';
 import type { MappingStore } from './mapping-store.js';
 import type { SyncEventPublisher } from '../../core/events/sync-event-publisher.js';
+
+function mappingState(mapping: IdMapping): MappingState {
+  const fields = mapping.lastSyncedFields;
+  return {
+    remoteId: mapping.remoteId,
+    lastSyncedHash: mapping.lastSyncedHash,
+    lastSyncedFields: fields && typeof fields === 'object' && !Array.isArray(fields) ? (fields as Record<string, unknown>) : null,
+  };
+}
 
 export interface OutboundConsumerOptions {
   adapter: ResolvedAdapter;
@@ -17,6 +29,8 @@ export interface OutboundConsumerOptions {
   changesTopic: string;
   deadLetterTopic: string;
   concurrency: number;
+  /** Partitions of the changes topic if it must be created. */
+  partitions: number;
   /** Prefix of the consumer group id (`<prefix>integration-<name>`). */
   groupPrefix?: string;
   /** Base delay of the exponential backoff between attempts (ms). */
@@ -28,7 +42,7 @@ export interface OutboundConsumerOptions {
  * change to the remote system with bounded retries, records the mapping, and reports every outcome.
  * A change that still fails is dead-lettered and its partition moves on.
  */
-export async function startOutboundConsumer(options: OutboundConsumerOptions): Promise<Subscription> {
+export function startOutboundConsumer(options: OutboundConsumerOptions): Subscription & { ready: Promise<void> } {
   const { adapter, mappings, syncEvents } = options;
   const log = getLogger(`outbound.${adapter.name}`);
 
@@ -60,7 +74,7 @@ export async function startOutboundConsumer(options: OutboundConsumerOptions): P
       const result = await pRetry(
         () => {
           attempts += 1;
-          return adapter.instance.outbound.apply(change, mapping && { remoteId: mapping.remoteId, lastSyncedHash: mapping.lastSyncedHash });
+          return adapter.instance.outbound.apply(change, mapping && mappingState(mapping));
         },
         {
           retries: adapter.instance.maxAttempts - 1,
@@ -99,7 +113,7 @@ export async function startOutboundConsumer(options: OutboundConsumerOptions): P
     }
   }
 
-  return options.bus.subscribe({
+  return subscribeWhenReady(options.bus, [{ name: options.changesTopic, partitions: options.partitions }], {
     groupId: `${options.groupPrefix ?? ''}integration-${adapter.name}`,
     topics: [options.changesTopic],
     concurrency: options.concurrency,

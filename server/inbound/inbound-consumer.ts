@@ -2,6 +2,7 @@ import { deadLetter } from '../../core/kafka/dead-letter.js';
 import { parseInboundChange, type InboundChange } from '../../core/events/inbound-change.js';
 import type { SyncEventPublisher } from '../../core/events/sync-event-publisher.js';
 import type { IncomingMessage, MessageBus, Subscription } from '../../core/kafka/bus.js';
+import { subscribeWhenReady } from '../../core/kafka/subscribe-when-ready.js';
 import { getLogger } from '../../core/logger.js';
 import { applyInboundCustomerChange } from '../catalog/customers/apply-inbound.js';
 import { CUSTOMER_CATALOG, type CustomerStore } from '../catalog/customers/customer-store.js';
@@ -16,6 +17,8 @@ export interface InboundConsumerOptions {
   inboundTopic: string;
   deadLetterTopic: string;
   groupId?: string;
+  /** Partitions of the inbound topic if it must be created. */
+  partitions: number;
 }
 
 /**
@@ -23,7 +26,7 @@ export interface InboundConsumerOptions {
  * (a remote customer without an email, an email another customer has) is dead-lettered; anything
  * else that fails (e.g. Postgres down) is redelivered.
  */
-export function startInboundConsumer(options: InboundConsumerOptions): Promise<Subscription> {
+export function startInboundConsumer(options: InboundConsumerOptions): Subscription & { ready: Promise<void> } {
   async function handle(message: IncomingMessage): Promise<void> {
     let change: InboundChange;
     try {
@@ -50,7 +53,7 @@ export function startInboundConsumer(options: InboundConsumerOptions): Promise<S
     }
   }
 
-  return options.bus.subscribe({
+  return subscribeWhenReady(options.bus, [{ name: options.inboundTopic, partitions: options.partitions }], {
     groupId: options.groupId ?? 'catalog-gateway-inbound',
     topics: [options.inboundTopic],
     handler: handle,

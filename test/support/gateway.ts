@@ -21,6 +21,7 @@ export async function startTestGateway(overrides: Record<string, string> = {}): 
     HOST: '127.0.0.1',
     OUTBOX_POLL_INTERVAL_MS: '500',
     LOG_LEVEL: 'warn',
+    KAFKA_GROUP_PREFIX: `${uniqueName('test')}-`,
     ...uniqueTopics(),
     ...overrides,
   });

@@ -1,5 +1,5 @@
 import type { Customer } from '../../../core/db/generated/client.js';
-import type { Prisma } from '../../../core/db/prisma.js';
+import { Prisma } from '../../../core/db/prisma.js';
 import type { InboundChange } from '../../../core/events/inbound-change.js';
 import { createCustomerInputSchema, validate, type CreateCustomerInput } from './customer-input.js';
 import { CUSTOMER_CATALOG, type CustomerStore } from './customer-store.js';
@@ -89,6 +89,7 @@ async function link(tx: Prisma.TransactionClient, change: InboundChange, custome
     remoteId: change.remoteId,
     status: 'SYNCED' as const,
     lastSyncedHash: change.hash ?? null,
+    lastSyncedFields: change.data ? toJson(change.data) : Prisma.DbNull,
     lastSyncedVersion: customer.version,
     lastSyncedAt: now,
     lastError: null,
@@ -127,4 +128,8 @@ function sortKeys(value: unknown): unknown {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, item]) => [key, sortKeys(item)]),
   );
+}
+
+function toJson(value: Record<string, unknown>): Prisma.InputJsonValue {
+  return JSON.parse(JSON.stringify(value));
 }

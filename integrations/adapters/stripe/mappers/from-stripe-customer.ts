@@ -5,7 +5,8 @@ const text = (value: string | null | undefined): string | null => (value ? value
 
 /** A Stripe customer object as the fields the catalog syncs (the inverse of toStripeCustomer). */
 export function fromStripeCustomer(customer: Stripe.Customer): CustomerFields {
-  const { local_id: _localId, ...metadata } = customer.metadata ?? {};
+  // '' is Stripe's "no value" (an unset key); local_id is ours, not the customer's.
+  const metadata = Object.fromEntries(Object.entries(customer.metadata ?? {}).filter(([key, value]) => key !== 'local_id' && value !== ''));
   const address = customer.address;
   const hasAddress = address && Object.values(address).some((value) => value);
   return {

@@ -1,0 +1,29 @@
+import { parseEnv } from '../../core/config/parse-env.js';
+import { startIntegrations, type RunningIntegrations } from '../../integrations/app.js';
+import { integrationsEnv, type IntegrationsConfig } from '../../integrations/config.js';
+import { testStack, uniqueName } from './stack.js';
+
+/**
+ * A real integrations process (in this process): HTTP on a free port, its consumer groups
+ * prefixed so they start fresh, Stripe = localstripe unless overridden.
+ */
+export async function startTestIntegrations(
+  topics: { TOPIC_CATALOG_CHANGES: string; TOPIC_INTEGRATION_INBOUND: string; TOPIC_SYNC_EVENTS: string },
+  overrides: Record<string, string> = {},
+): Promise<RunningIntegrations & { config: IntegrationsConfig }> {
+  const env = {
+    DATABASE_URL: testStack.databaseUrl,
+    KAFKA_BROKERS: testStack.kafkaBrokers.join(','),
+    INTEGRATIONS_PORT: '0',
+    INTEGRATIONS_HOST: '127.0.0.1',
+    KAFKA_GROUP_PREFIX: `${uniqueName('test')}-`,
+    TOPIC_DEAD_LETTER: uniqueName('test.dead-letter'),
+    STRIPE_API_BASE: testStack.localstripeUrl,
+    LOG_LEVEL: 'warn',
+    ...topics,
+    ...overrides,
+  };
+  const config = parseEnv(integrationsEnv, env);
+  const running = await startIntegrations(config, env);
+  return { ...running, config };
+}
