@@ -71,3 +71,14 @@ export const GetNode = graphql(`
     node(id: $id) { __typename id ... on Customer { email } }
   }
 `);
+
+export const ResyncCustomer = graphql(`
+  mutation ResyncCustomer($id: ID!, $integration: String!) {
+    resyncCustomer(id: $id, integration: $integration) {
+      __typename
+      ... on ResyncCustomerSuccess { customer { id version } }
+      ... on NotFoundError { code id }
+      ... on ValidationError { code fields { field message } }
+    }
+  }
+`);

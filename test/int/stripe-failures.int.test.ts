@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../core/db/prisma.js';
+import { parseChangeEnvelope } from '../../core/events/envelope.js';
+import { CreateCustomer, GetCustomer, ResyncCustomer } from '../graphql/operations.js';
+import { eventually } from '../support/eventually.js';
+import { startTestGateway, uniqueTopics } from '../support/gateway.js';
+import { data } from '../support/graphql-client.js';
+import { startTestIntegrations } from '../support/integrations.js';
+import { readUntil, testBus } from '../support/kafka.js';
+import { testStack, uniqueName } from '../support/stack.js';
+import { localstripe } from '../support/stripe-emulators.js';
+
+// A change Stripe rejects for good is marked FAILED, dead-lettered, and does not hold up the
+// customers behind it; resyncCustomer sends it again once the cause is fixed.
+
+
+const topics = uniqueTopics();
+const db = createDatabase(testStack.databaseUrl);
+const bus = testBus();
+const stripe = localstripe();
+let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+let integrations: Awaited<ReturnType<typeof startTestIntegrations>>;
+
+beforeAll(async () => {
+  gateway = await startTestGateway(topics);
+  integrations = await startTestIntegrations(topics, { STRIPE_MAX_ATTEMPTS: '2' });
+});
+afterAll(async () => {
+  await integrations?.stop();
+  await gateway?.stop();
+  await bus.close();
+  await db.close();
+});
+
+async function create(email: string, metadata?: Record<string, unknown>) {
+  const result = await data(gateway.url, CreateCustomer, { input: { email, ...(metadata ? { metadata } : {}) } });
+  if (result.createCustomer.__typename !== 'CreateCustomerSuccess') throw new Error(JSON.stringify(result.createCustomer));
+  return result.createCustomer.customer;
+}
+
+const syncState = async (id: string) => (await data(gateway.url, GetCustomer, { id })).customer?.syncStates[0];
+
+describe('permanent Stripe failures', () => {
+  it('marks FAILED, dead-letters the change, keeps syncing other customers, and resyncCustomer repairs it', async () => {
+    // 50 keys of its own plus local_id: over Stripe's 50-key metadata limit, a certain 400.
+    const tooMany = Object.fromEntries(Array.from({ length: 50 }, (_, index) => [`k${index}`, 'v']));
+    const poison = await create(`${uniqueName('poison')}@example.com`, tooMany);
+    const healthy = await create(`${uniqueName('healthy')}@example.com`);
+
+    const failed = await eventually(async () => {
+      const state = await syncState(poison.id);
+      return state?.status === 'FAILED' ? state : undefined;
+    }, 15_000, 'the poison customer to be FAILED');
+    expect(failed.lastError).toMatch(/metadata has 51 keys/);
+
+    const dead = await readUntil(bus, integrations.config.TOPIC_DEAD_LETTER, (messages) => messages.some((message) => message.key === poison.id));
+    const letter = dead.find((message) => message.key === poison.id)!;
+    expect(parseChangeEnvelope(letter.value)).toMatchObject({ entityId: poison.id, type: 'customer.created' });
+    expect(letter.headers).toMatchObject({ 'dlq-integration': 'stripe', 'dlq-source-topic': topics.TOPIC_CATALOG_CHANGES });
+    expect(letter.headers['dlq-error']).toMatch(/metadata/);
+
+    // The partition kept flowing: the customer created after the poison one is in Stripe.
+    const healthyState = await eventually(async () => {
+      const state = await syncState(healthy.id);
+      return state?.status === 'SYNCED' ? state : undefined;
+    }, 15_000, 'the healthy customer to sync');
+    expect((await stripe.customers.retrieve(healthyState.remoteId!)).id).toBe(healthyState.remoteId);
+
+    // The data is fixed outside the API (as a data migration would), then resynced.
+    await db.prisma.customer.update({ where: { id: poison.id }, data: { metadata: { k0: 'v' } } });
+    const resync = await data(gateway.url, ResyncCustomer, { id: poison.id, integration: 'stripe' });
+    expect(resync.resyncCustomer.__typename).toBe('ResyncCustomerSuccess');
+    const repaired = await eventually(async () => {
+      const state = await syncState(poison.id);
+      return state?.status === 'SYNCED' ? state : undefined;
+    }, 15_000, 'resync to repair the customer');
+    const remote = await stripe.customers.retrieve(repaired.remoteId!);
+    expect(remote).toMatchObject({ metadata: { local_id: poison.id, k0: 'v' } });
+    expect(repaired.lastError).toBeNull();
+  });
+
+  it('resyncCustomer answers NotFoundError and ValidationError', async () => {
+    const missing = await data(gateway.url, ResyncCustomer, { id: '00000000-0000-4000-8000-000000000000', integration: 'stripe' });
+    expect(missing.resyncCustomer).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
+    const bad = await data(gateway.url, ResyncCustomer, { id: '00000000-0000-4000-8000-000000000000', integration: 'Not A Name!' });
+    expect(bad.resyncCustomer).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'integration' }] });
+  });
+});

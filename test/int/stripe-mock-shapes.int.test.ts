@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../core/db/prisma.js';
+import { CreateCustomer, DeleteCustomer, UpdateCustomer } from '../graphql/operations.js';
+import { eventually } from '../support/eventually.js';
+import { startTestGateway, uniqueTopics } from '../support/gateway.js';
+import { data } from '../support/graphql-client.js';
+import { startTestIntegrations } from '../support/integrations.js';
+import { testStack, uniqueName } from '../support/stack.js';
+import { stripeMock } from '../support/stripe-emulators.js';
+
+// stripe-mock validates every request against Stripe's OpenAPI spec (unknown or mistyped
+// parameters are a 400): the outbound create, update and delete must all pass it.
+
+const topics = uniqueTopics();
+const db = createDatabase(testStack.databaseUrl);
+let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+let integrations: Awaited<ReturnType<typeof startTestIntegrations>>;
+
+beforeAll(async () => {
+  // stripe-mock answers every create with the same fixture id; forget earlier runs' links to it.
+  const fixture = await stripeMock().customers.create({ email: 'fixture@example.com' });
+  await db.prisma.idMapping.deleteMany({ where: { remoteSystem: 'stripe', remoteId: fixture.id } });
+  gateway = await startTestGateway(topics);
+  integrations = await startTestIntegrations(topics, { STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_BASE: testStack.stripeMockUrl, STRIPE_MAX_ATTEMPTS: '1' });
+});
+afterAll(async () => {
+  await integrations?.stop();
+  await gateway?.stop();
+  await db.close();
+});
+
+async function mappingAt(localId: string, version: number) {
+  return eventually(async () => {
+    const mapping = await db.prisma.idMapping.findUnique({ where: { catalog_localId_remoteSystem: { catalog: 'customer', localId, remoteSystem: 'stripe' } } });
+    if (mapping?.status === 'FAILED') throw new Error(`stripe-mock rejected the request: ${mapping.lastError}`);
+    return mapping && mapping.status === 'SYNCED' && (mapping.lastSyncedVersion ?? 0) >= version ? mapping : undefined;
+  }, 15_000, `v${version} accepted by stripe-mock`);
+}
+
+describe('outbound requests have the shape Stripe\'s API accepts (stripe-mock)', () => {
+  it('create with every field, update that clears fields, and delete', async () => {
+    const created = await data(gateway.url, CreateCustomer, {
+      input: {
+        email: `${uniqueName('shape')}@example.com`,
+        name: 'Shape',
+        phone: '+1 555 0100',
+        address: { line1: '1 Main St', line2: 'Floor 2', city: 'Springfield', state: 'IL', postalCode: '62701', country: 'US' },
+        metadata: { plan: 'pro', seats: 3, trial: false },
+      },
+    });
+    if (created.createCustomer.__typename !== 'CreateCustomerSuccess') throw new Error(created.createCustomer.__typename);
+    const id = created.createCustomer.customer.id;
+    expect((await mappingAt(id, 1)).remoteId).toMatch(/^cus_/);
+
+    await data(gateway.url, UpdateCustomer, { id, input: { name: null, phone: null, address: null, metadata: { plan: 'basic' } } });
+    await mappingAt(id, 2);
+
+    await data(gateway.url, DeleteCustomer, { id });
+    const deleted = await mappingAt(id, 3);
+    expect(deleted.lastSyncedHash).toBe('deleted');
+  });
+});
