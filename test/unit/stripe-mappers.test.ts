@@ -1,0 +1,124 @@
+import Stripe from 'stripe';
+import { describe, expect, it } from 'vitest';
+import { classifyStripeError } from '../../integrations/adapters/stripe/errors.js';
+import { verifyStripeWebhook } from '../../integrations/adapters/stripe/inbound.js';
+import { fromCatalogCustomer } from '../../integrations/adapters/stripe/mappers/from-catalog-customer.js';
+import { fromStripeCustomer } from '../../integrations/adapters/stripe/mappers/from-stripe-customer.js';
+import { hashCustomerFields } from '../../integrations/adapters/stripe/mappers/hash.js';
+import { stripeLimitViolations } from '../../integrations/adapters/stripe/mappers/stripe-limits.js';
+import { toStripeCustomer } from '../../integrations/adapters/stripe/mappers/to-stripe-customer.js';
+import { PermanentError, RetryableError, WebhookRejectedError } from '../../integrations/registry/errors.js';
+import { resolveAdapters } from '../../integrations/registry/registry.js';
+
+const localId = '6f1c7f5e-8a53-4b3c-9a51-0f5b3c1e2d11';
+const snapshot = {
+  id: localId,
+  email: 'ada@example.com',
+  name: 'Ada',
+  phone: null,
+  address: { line1: '1 Main St', city: 'London', country: 'GB', line2: null, state: null, postalCode: null },
+  metadata: { plan: 'pro', seats: 3 },
+  version: 2,
+};
+
+/** What Stripe answers after a create with `params`: the same fields, Stripe's shape. */
+function asStripeCustomer(params: ReturnType<typeof toStripeCustomer>): Stripe.Customer {
+  const address = params.address as Stripe.AddressParam;
+  const orNull = (value: string | undefined) => (value ? value : null);
+  return {
+    id: 'cus_1',
+    object: 'customer',
+    email: orNull(params.email as string),
+    name: orNull(params.name as string),
+    phone: orNull(params.phone as string),
+    address: { line1: orNull(address.line1), line2: orNull(address.line2), city: orNull(address.city), state: orNull(address.state), postal_code: orNull(address.postal_code), country: orNull(address.country) },
+    metadata: params.metadata as Record<string, string>,
+  } as Stripe.Customer;
+}
+
+describe('Stripe customer mappers', () => {
+  it('round-trip: the hash of what we send equals the hash of what Stripe sends back (echo detection)', () => {
+    const fields = fromCatalogCustomer(snapshot);
+    const params = toStripeCustomer(fields, localId);
+    expect(params.metadata).toEqual({ plan: 'pro', seats: '3', local_id: localId });
+    expect(hashCustomerFields(fromStripeCustomer(asStripeCustomer(params)))).toBe(hashCustomerFields(fields));
+  });
+
+  it('a real change changes the hash; key order does not', () => {
+    const fields = fromCatalogCustomer(snapshot);
+    expect(hashCustomerFields(fromCatalogCustomer({ ...snapshot, name: 'Ada L.' }))).not.toBe(hashCustomerFields(fields));
+    expect(hashCustomerFields(fromCatalogCustomer({ ...snapshot, metadata: { seats: 3, plan: 'pro' } }))).toBe(hashCustomerFields(fields));
+  });
+
+  it('treats an address with no line set, and empty metadata values, as absent', () => {
+    expect(fromCatalogCustomer({ ...snapshot, address: { line1: null, country: null } }).address).toBeNull();
+    const customer = asStripeCustomer(toStripeCustomer(fromCatalogCustomer({ ...snapshot, address: null }), localId));
+    expect(fromStripeCustomer({ ...customer, metadata: { plan: '', local_id: localId } } as Stripe.Customer)).toMatchObject({ address: null, metadata: {} });
+  });
+
+  it('knows Stripe\'s field limits', () => {
+    expect(stripeLimitViolations(toStripeCustomer(fromCatalogCustomer(snapshot), localId))).toEqual([]);
+    const tooMany = Object.fromEntries(Array.from({ length: 50 }, (_, index) => [`k${index}`, 'v']));
+    expect(stripeLimitViolations(toStripeCustomer(fromCatalogCustomer({ ...snapshot, metadata: tooMany, phone: '+1 555 555 555 555 555' }), localId))).toEqual([
+      'metadata has 51 keys (with local_id); Stripe allows 50',
+      'phone is over 20 characters',
+    ]);
+  });
+});
+
+describe('Stripe errors', () => {
+  const error = (statusCode: number, headers: Record<string, string> = {}) =>
+    Stripe.errors.StripeError.generate({ type: statusCode === 429 ? 'rate_limit_error' : statusCode >= 500 ? 'api_error' : 'invalid_request_error', message: 'x', statusCode, headers } as never);
+
+  it('retries 429 (honouring Retry-After), 5xx and network errors; gives up on other 4xx', () => {
+    const limited = classifyStripeError(error(429, { 'retry-after': '2' }));
+    expect(limited).toBeInstanceOf(RetryableError);
+    expect((limited as RetryableError).retryAfterMs).toBe(2_000);
+    expect(classifyStripeError(error(503))).toBeInstanceOf(RetryableError);
+    expect(classifyStripeError(new Stripe.errors.StripeConnectionError({ message: 'ECONNREFUSED' } as never))).toBeInstanceOf(RetryableError);
+    expect(classifyStripeError(error(400))).toBeInstanceOf(PermanentError);
+    expect(classifyStripeError(error(402))).toBeInstanceOf(PermanentError);
+  });
+});
+
+describe('Stripe webhook verification (real HMAC signatures)', () => {
+  const stripe = new Stripe('sk_test_123');
+  const secret = 'whsec_unit';
+  const event = (type: string) =>
+    JSON.stringify({ id: 'evt_1', object: 'event', type, created: 1_700_000_000, data: { object: { id: 'cus_9', object: 'customer', email: 'a@b.co', metadata: { local_id: localId } } } });
+
+  it('translates a signed customer event into an adapter-neutral inbound change', () => {
+    const payload = event('customer.updated');
+    const verified = verifyStripeWebhook(stripe, secret, { rawBody: Buffer.from(payload), headers: { 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp: Math.floor(Date.now() / 1000) }) } });
+    expect(verified.eventId).toBe('evt_1');
+    expect(verified.changes).toEqual([
+      expect.objectContaining({ id: 'evt_1', integration: 'stripe', catalog: 'customer', kind: 'updated', remoteId: 'cus_9', localId, data: expect.objectContaining({ email: 'a@b.co' }) }),
+    ]);
+  });
+
+  it('rejects a wrong signature, a missing one, and ignores event types it does not sync', () => {
+    const payload = event('customer.created');
+    const wrong = stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_other' });
+    expect(() => verifyStripeWebhook(stripe, secret, { rawBody: Buffer.from(payload), headers: { 'stripe-signature': wrong } })).toThrow(WebhookRejectedError);
+    expect(() => verifyStripeWebhook(stripe, secret, { rawBody: Buffer.from(payload), headers: {} })).toThrow(WebhookRejectedError);
+    const other = event('invoice.paid');
+    const signed = stripe.webhooks.generateTestHeaderString({ payload: other, secret });
+    expect(verifyStripeWebhook(stripe, secret, { rawBody: Buffer.from(other), headers: { 'stripe-signature': signed } }).changes).toEqual([]);
+  });
+});
+
+describe('adapter registry', () => {
+  it('refuses an unknown integration at start-up, naming where to register it', () => {
+    expect(() => resolveAdapters(['salesforce'], {})).toThrow(/integration "salesforce" not found. Register it in integrations\/registry\/registry.ts/);
+  });
+
+  it('refuses a misconfigured adapter, naming the variable', () => {
+    expect(() => resolveAdapters(['stripe'], { STRIPE_SECRET_KEY: 'pk_test_public' })).toThrow(/STRIPE_SECRET_KEY/);
+  });
+
+  it('defaults Stripe to localstripe when no key is set', () => {
+    const [stripe] = resolveAdapters(['stripe'], {});
+    expect(stripe?.name).toBe('stripe');
+    expect(stripe?.instance.catalogs).toEqual(['customer']);
+  });
+});
