@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createDatabase } from '../core/db/prisma.js';
 import { createKafkaBus } from '../core/kafka/kafkajs-bus.js';
 import type { Subscription } from '../core/kafka/bus.js';
+import { ensureTopicsInBackground, systemTopics } from '../core/kafka/topics.js';
 import { getLogger } from '../core/logger.js';
 import type { IntegrationsConfig } from './config.js';
 import { createIntegrationsApp } from './http/app.js';
@@ -23,6 +24,7 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
   const adapters = resolveAdapters(config.INTEGRATIONS, env); // unknown or misconfigured: throws before anything starts
   const db = createDatabase(config.DATABASE_URL);
   const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-integrations` });
+  await ensureTopicsInBackground(bus, systemTopics(config));
   const mappings = new MappingStore(db.prisma);
   const syncEvents = new SyncEventPublisher(bus, config.TOPIC_SYNC_EVENTS);
 

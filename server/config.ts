@@ -10,6 +10,8 @@ export const gatewayEnv = sharedEnv.extend({
   OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(2_000),
   OUTBOX_RETENTION_HOURS: z.coerce.number().min(0).default(24),
   GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
+  /** Events a syncEvents subscriber may fall behind before it is disconnected. */
+  SYNC_EVENTS_MAX_BUFFERED: z.coerce.number().int().min(1).default(1_000),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayEnv>;

@@ -2,11 +2,13 @@ import DataLoader from 'dataloader';
 import type { IdMapping } from '../core/db/generated/client.js';
 import type { PrismaClient } from '../core/db/prisma.js';
 import type { CustomerStore } from './catalog/customers/customer-store.js';
+import type { SyncEventHub } from './sync-events/sync-event-hub.js';
 
 /** What every resolver receives; a new one (fresh loaders) per GraphQL operation. */
 export interface GatewayContext {
   prisma: PrismaClient;
   customers: CustomerStore;
+  syncEvents: SyncEventHub;
   /** Sync state rows of many customers in one query per operation (no N+1). */
   syncStates: DataLoader<string, IdMapping[]>;
 }
@@ -14,6 +16,7 @@ export interface GatewayContext {
 export interface GatewayServices {
   prisma: PrismaClient;
   customers: CustomerStore;
+  syncEvents: SyncEventHub;
 }
 
 export function createContext(services: GatewayServices): GatewayContext {

@@ -1,6 +1,6 @@
 import { createDatabase } from '../core/db/prisma.js';
 import { createKafkaBus } from '../core/kafka/kafkajs-bus.js';
-import type { MessageBus } from '../core/kafka/bus.js';
+import { ensureTopicsInBackground, systemTopics } from '../core/kafka/topics.js';
 import { getLogger } from '../core/logger.js';
 import { CustomerStore } from './catalog/customers/customer-store.js';
 import type { GatewayConfig } from './config.js';
@@ -9,12 +9,16 @@ import { SyncEventPublisher } from '../core/events/sync-event-publisher.js';
 import { startInboundConsumer } from './inbound/inbound-consumer.js';
 import { OutboxRelay } from './outbox/relay.js';
 import { syncEventsForPublished } from './outbox/published-sync-events.js';
+import { SyncEventHub } from './sync-events/sync-event-hub.js';
+import { startSyncEventFeed } from './sync-events/sync-event-feed.js';
 import { createGatewayYoga } from './yoga.js';
 
 const log = getLogger('gateway');
 
 export interface RunningGateway {
   url: string;
+  /** Resolves once the syncEvents feed reads from Kafka (tests wait for it). */
+  syncEventsReady: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -22,7 +26,7 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const db = createDatabase(config.DATABASE_URL);
   const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-gateway` });
-  ensureTopicsInBackground(bus, config);
+  await ensureTopicsInBackground(bus, systemTopics(config));
 
   const syncEvents = new SyncEventPublisher(bus, config.TOPIC_SYNC_EVENTS);
   const relay = new OutboxRelay({
@@ -45,14 +49,19 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     groupId: `${config.KAFKA_GROUP_PREFIX}catalog-gateway-inbound`,
     partitions: config.KAFKA_TOPIC_PARTITIONS,
   });
-  const yoga = createGatewayYoga({ prisma: db.prisma, customers });
+  const hub = new SyncEventHub(config.SYNC_EVENTS_MAX_BUFFERED);
+  const feed = startSyncEventFeed({ bus, hub, topic: config.TOPIC_SYNC_EVENTS, partitions: 1, groupPrefix: config.KAFKA_GROUP_PREFIX });
+  const yoga = createGatewayYoga({ prisma: db.prisma, customers, syncEvents: hub });
   const http = await listenGateway(yoga, { port: config.PORT, host: config.HOST, maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES });
   log.info({ url: http.url }, 'gateway listening');
 
   return {
     url: http.url,
+    syncEventsReady: feed.ready,
     async stop() {
+      hub.close();
       await http.close(); // no new mutations
+      await feed.stop();
       await inbound.stop();
       await relay.stop(); // the batch in flight commits
       await bus.close();
@@ -60,19 +69,4 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       log.info('gateway stopped');
     },
   };
-}
-
-/** Kafka may be down when the gateway starts: mutations still work, the relay catches up later. */
-function ensureTopicsInBackground(bus: MessageBus, config: GatewayConfig): void {
-  const topics = [config.TOPIC_CATALOG_CHANGES, config.TOPIC_INTEGRATION_INBOUND, config.TOPIC_SYNC_EVENTS].map((name) => ({
-    name,
-    partitions: config.KAFKA_TOPIC_PARTITIONS,
-  }));
-  const attempt = (delay: number): void => {
-    bus.ensureTopics(topics).catch((error: unknown) => {
-      log.warn({ err: error, retryInMs: delay }, 'could not create Kafka topics yet');
-      setTimeout(() => attempt(Math.min(delay * 2, 30_000)), delay).unref();
-    });
-  };
-  attempt(1_000);
 }

@@ -1,19 +1,26 @@
-/** What GraphiQL shows in its first tab. */
-export const GRAPHIQL_DEFAULT_QUERY = `# Welcome to catalog-gateway.
-# Create a customer, then list customers with their sync state.
+/** What GraphiQL shows in its first tab: press run, then create a customer (in a new tab, or in Stripe). */
+export const GRAPHIQL_DEFAULT_QUERY = `# Live sync activity. Press run (▶), then create a customer in a new tab:
+#
+#   mutation {
+#     createCustomer(input: { email: "ada@example.com", name: "Ada Lovelace" }) {
+#       __typename
+#       ... on CreateCustomerSuccess { customer { id version syncStates { integration status remoteId } } }
+#       ... on Error { code message }
+#     }
+#   }
+#
+# and watch LOCAL_CHANGE_PUBLISHED, then OUTBOUND_SYNCED (the customer is now in Stripe).
+# A customer created in Stripe shows INBOUND_RECEIVED, then INBOUND_APPLIED.
 
-mutation Create {
-  createCustomer(input: { email: "ada@example.com", name: "Ada Lovelace" }) {
-    __typename
-    ... on CreateCustomerSuccess { customer { id email version } }
-    ... on Error { code message }
-  }
-}
-
-query List {
-  customers(first: 10, orderBy: { field: CREATED_AT, direction: DESC }) {
-    totalCount
-    edges { node { id email name version syncStates { integration status remoteId } } }
+subscription WatchSync {
+  syncEvents {
+    type
+    customerId
+    integration
+    remoteId
+    status
+    message
+    occurredAt
   }
 }
 `;

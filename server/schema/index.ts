@@ -4,6 +4,7 @@ import { builder } from './builder.js';
 import './errors.js';
 import './sync-state.js';
 import './customer.js';
+import './sync-event.js';
 
 let schema: GraphQLSchema | undefined;
 

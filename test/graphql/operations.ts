@@ -82,3 +82,9 @@ export const ResyncCustomer = graphql(`
     }
   }
 `);
+
+export const WatchSyncEvents = graphql(`
+  subscription WatchSyncEvents($filter: SyncEventFilter) {
+    syncEvents(filter: $filter) { id type customerId integration remoteId status message occurredAt }
+  }
+`);

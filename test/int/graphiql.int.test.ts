@@ -16,14 +16,14 @@ afterAll(async () => {
 });
 
 describe('GraphiQL in a real browser', () => {
-  it('loads from the gateway alone (no request leaves the machine) with the default query in its editor', async () => {
+  it('loads from the gateway alone (no request leaves the machine) with the syncEvents subscription in its editor', async () => {
     const page = await browser.newPage();
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
 
     await page.goto(gateway.url, { waitUntil: 'networkidle' });
     await page.locator('.graphiql-container').first().waitFor({ timeout: 20_000 });
-    expect(await page.locator('.graphiql-query-editor').first().innerText()).toContain('createCustomer');
+    expect(await page.locator('.graphiql-query-editor').first().innerText()).toContain('syncEvents');
 
     await mkdir('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/graphiql.png' });

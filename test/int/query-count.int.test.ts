@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../core/db/prisma.js';
 import { CustomerStore } from '../../server/catalog/customers/customer-store.js';
+import { SyncEventHub } from '../../server/sync-events/sync-event-hub.js';
 import { createGatewayYoga } from '../../server/yoga.js';
 import { ListCustomers } from '../graphql/operations.js';
 import { print } from 'graphql';
@@ -19,7 +20,7 @@ pool.query = ((...args: Parameters<typeof send>) => {
 }) as typeof pool.query;
 
 const db = createDatabase(testStack.databaseUrl, { pool });
-const yoga = createGatewayYoga({ prisma: db.prisma, customers: new CustomerStore(db.prisma, uniqueName('unused.topic')) });
+const yoga = createGatewayYoga({ prisma: db.prisma, customers: new CustomerStore(db.prisma, uniqueName('unused.topic')), syncEvents: new SyncEventHub() });
 const prefix = uniqueName('count');
 
 beforeAll(async () => {

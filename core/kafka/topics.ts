@@ -1,0 +1,39 @@
+import type { SharedEnv } from '../config/shared-env.js';
+import { getLogger } from '../logger.js';
+import type { MessageBus, TopicSpec } from './bus.js';
+
+const log = getLogger('kafka.topics');
+
+/**
+ * The topics of the system. Changes and inbound changes are keyed by entity and spread over
+ * partitions (order per entity, parallel across entities); sync events are a low-volume status
+ * stream kept in one partition, so every reader sees them in one total order.
+ */
+export function systemTopics(config: SharedEnv): TopicSpec[] {
+  return [
+    { name: config.TOPIC_CATALOG_CHANGES, partitions: config.KAFKA_TOPIC_PARTITIONS },
+    { name: config.TOPIC_INTEGRATION_INBOUND, partitions: config.KAFKA_TOPIC_PARTITIONS },
+    { name: config.TOPIC_DEAD_LETTER, partitions: config.KAFKA_TOPIC_PARTITIONS },
+    { name: config.TOPIC_SYNC_EVENTS, partitions: 1 },
+  ];
+}
+
+/**
+ * Creates the topics, retrying in the background while Kafka is down (a process keeps serving
+ * meanwhile). Waits at most `waitMs` for the first success, so that when Kafka is up the topics
+ * exist (with their partition counts) before anything publishes to them.
+ */
+export async function ensureTopicsInBackground(bus: MessageBus, topics: TopicSpec[], waitMs = 5_000): Promise<void> {
+  const created = new Promise<void>((resolve) => {
+    const attempt = (delay: number): void => {
+      bus.ensureTopics(topics).then(resolve, (error: unknown) => {
+        log.warn({ err: error, retryInMs: delay }, 'could not create Kafka topics yet');
+        setTimeout(() => attempt(Math.min(delay * 2, 30_000)), delay).unref();
+      });
+    };
+    attempt(1_000);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([created, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,134 @@
+import { GraphQLError } from 'graphql';
+import type { SyncEvent, SyncEventType } from '../../core/events/sync-event.js';
+
+/** A subscription's events; `return()` ends it (the client went away). */
+export type SyncEventStream = AsyncIterableIterator<SyncEvent> & { return(): Promise<IteratorResult<SyncEvent>> };
+
+export interface SyncEventFilter {
+  customerId?: string | null;
+  integration?: string | null;
+  types?: readonly SyncEventType[] | null;
+}
+
+/**
+ * Fans sync events out to live GraphQL subscriptions. Each subscriber has its own bounded buffer:
+ * one that falls more than `maxBuffered` events behind is ended with a SLOW_SUBSCRIBER error (it
+ * may resubscribe), so a slow client neither stalls the others nor grows memory without bound.
+ *
+ * Hand-written rather than a Repeater/PubSub: those either block the publisher or drop silently
+ * when a buffer fills; here the overflow ends that one subscription, with a message saying why.
+ */
+export class SyncEventHub {
+  private readonly subscribers = new Set<Subscriber>();
+
+  constructor(private readonly maxBuffered = 1_000) {}
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  publish(event: SyncEvent): void {
+    for (const subscriber of this.subscribers) subscriber.offer(event);
+  }
+
+  subscribe(filter: SyncEventFilter = {}): SyncEventStream {
+    const subscriber = new Subscriber(filter, this.maxBuffered, () => this.subscribers.delete(subscriber));
+    this.subscribers.add(subscriber);
+    return subscriber;
+  }
+
+  /** Ends every subscription (server shutdown). */
+  close(): void {
+    for (const subscriber of this.subscribers) void subscriber.return();
+  }
+}
+
+class Subscriber implements AsyncIterableIterator<SyncEvent> {
+  private readonly buffer: SyncEvent[] = [];
+  private waiting: ((result: IteratorResult<SyncEvent>) => void) | undefined;
+  private failWaiting: ((error: unknown) => void) | undefined;
+  private failure: GraphQLError | undefined;
+  private done = false;
+
+  constructor(
+    private readonly filter: SyncEventFilter,
+    private readonly maxBuffered: number,
+    private readonly onEnd: () => void,
+  ) {}
+
+  offer(event: SyncEvent): void {
+    if (this.done || !matches(this.filter, event)) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.clearWaiting();
+      resolve({ value: event, done: false });
+      return;
+    }
+    if (this.buffer.length >= this.maxBuffered) {
+      this.fail(new GraphQLError(`subscriber fell more than ${this.maxBuffered} events behind; events were dropped. Subscribe again.`, { extensions: { code: 'SLOW_SUBSCRIBER' } }));
+      return;
+    }
+    this.buffer.push(event);
+  }
+
+  next(): Promise<IteratorResult<SyncEvent>> {
+    const event = this.buffer.shift();
+    if (event) return Promise.resolve({ value: event, done: false });
+    if (this.failure) {
+      const failure = this.failure;
+      this.failure = undefined;
+      return Promise.reject(failure);
+    }
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.failWaiting = reject;
+    });
+  }
+
+  return(): Promise<IteratorResult<SyncEvent>> {
+    this.end();
+    this.buffer.length = 0;
+    this.waiting?.({ value: undefined, done: true });
+    this.clearWaiting();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<SyncEvent>> {
+    this.end();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<SyncEvent> {
+    return this;
+  }
+
+  private fail(error: GraphQLError): void {
+    this.end();
+    this.buffer.length = 0;
+    if (this.failWaiting) {
+      this.failWaiting(error);
+      this.clearWaiting();
+    } else {
+      this.failure = error;
+    }
+  }
+
+  private end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.onEnd();
+  }
+
+  private clearWaiting(): void {
+    this.waiting = undefined;
+    this.failWaiting = undefined;
+  }
+}
+
+function matches(filter: SyncEventFilter, event: SyncEvent): boolean {
+  if (filter.customerId && event.entityId !== filter.customerId) return false;
+  if (filter.integration && event.integration !== filter.integration) return false;
+  if (filter.types && filter.types.length > 0 && !filter.types.includes(event.type)) return false;
+  return true;
+}

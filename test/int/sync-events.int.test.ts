@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WatchSyncEventsSubscription } from '../graphql/generated/graphql.js';
+import { CreateCustomer, UpdateCustomer, WatchSyncEvents } from '../graphql/operations.js';
+import { eventually } from '../support/eventually.js';
+import { startTestGateway, uniqueTopics } from '../support/gateway.js';
+import { data } from '../support/graphql-client.js';
+import { startTestIntegrations } from '../support/integrations.js';
+import { uniqueName } from '../support/stack.js';
+import { localstripe } from '../support/stripe-emulators.js';
+import { subscribeSse, subscribeWs, type Collected } from '../support/subscriptions.js';
+
+// The syncEvents subscription, fed from the sync-events topic, over WebSocket and SSE.
+
+type Event = WatchSyncEventsSubscription['syncEvents'];
+const topics = uniqueTopics();
+let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+let integrations: Awaited<ReturnType<typeof startTestIntegrations>>;
+const open: Array<Collected<WatchSyncEventsSubscription>> = [];
+
+beforeAll(async () => {
+  gateway = await startTestGateway(topics);
+  integrations = await startTestIntegrations(topics);
+  await gateway.syncEventsReady;
+});
+afterAll(async () => {
+  for (const subscription of open) await subscription.close();
+  await integrations?.stop();
+  await gateway?.stop();
+});
+
+async function track(subscription: Promise<Collected<WatchSyncEventsSubscription>>) {
+  const opened = await subscription;
+  open.push(opened);
+  return opened;
+}
+
+async function createLocal() {
+  const result = await data(gateway.url, CreateCustomer, { input: { email: `${uniqueName('live')}@example.com` } });
+  if (result.createCustomer.__typename !== 'CreateCustomerSuccess') throw new Error(result.createCustomer.__typename);
+  return result.createCustomer.customer;
+}
+
+const typesFor = (items: WatchSyncEventsSubscription[], predicate: (event: Event) => boolean) =>
+  items.map((item) => item.syncEvents).filter(predicate).map((event) => event.type);
+
+describe('syncEvents subscription', () => {
+  for (const [transport, subscribe] of [['WebSocket (graphql-ws)', subscribeWs], ['SSE', subscribeSse]] as const) {
+    it(`over ${transport}: a local create shows LOCAL_CHANGE_PUBLISHED then OUTBOUND_SYNCED`, async () => {
+      const subscription = await track(subscribe(gateway.url, WatchSyncEvents, {}));
+      const customer = await createLocal();
+      const forCustomer = (event: Event) => event.customerId === customer.id;
+      await subscription.until((items) => typesFor(items, forCustomer).includes('OUTBOUND_SYNCED'));
+      expect(typesFor(subscription.items, forCustomer).slice(0, 2)).toEqual(['LOCAL_CHANGE_PUBLISHED', 'OUTBOUND_SYNCED']);
+      const synced = subscription.items.map((item) => item.syncEvents).find((event) => forCustomer(event) && event.type === 'OUTBOUND_SYNCED');
+      expect(synced).toMatchObject({ integration: 'stripe', status: 'SYNCED', remoteId: expect.stringMatching(/^cus_/) });
+    });
+  }
+
+  it('a Stripe-side create shows INBOUND_RECEIVED then INBOUND_APPLIED', async () => {
+    const subscription = await track(subscribeWs(gateway.url, WatchSyncEvents, { filter: { integration: 'stripe' } }));
+    const remote = await localstripe().customers.create({ email: `${uniqueName('remote')}@example.com` });
+    const forRemote = (event: Event) => event.remoteId === remote.id && event.type.startsWith('INBOUND');
+    await subscription.until((items) => typesFor(items, forRemote).includes('INBOUND_APPLIED'));
+    expect(typesFor(subscription.items, forRemote)).toEqual(['INBOUND_RECEIVED', 'INBOUND_APPLIED']);
+    expect(subscription.items.every((item) => item.syncEvents.integration === 'stripe')).toBe(true);
+  });
+
+  it('filters by customerId and by types', async () => {
+    const first = await createLocal();
+    const byCustomer = await track(subscribeWs(gateway.url, WatchSyncEvents, { filter: { customerId: first.id } }));
+    const byType = await track(subscribeWs(gateway.url, WatchSyncEvents, { filter: { types: ['OUTBOUND_SYNCED'] } }));
+    const other = await createLocal();
+    // Touch the first customer again so it has fresh events after the subscriptions started.
+    await data(gateway.url, UpdateCustomer, { id: first.id, input: { name: 'Filtered' } });
+    await byType.until((items) => items.some((item) => item.syncEvents.customerId === other.id));
+    await byCustomer.until((items) => items.some((item) => item.syncEvents.type === 'OUTBOUND_SYNCED'));
+    expect(byCustomer.items.every((item) => item.syncEvents.customerId === first.id)).toBe(true);
+    expect(byType.items.every((item) => item.syncEvents.type === 'OUTBOUND_SYNCED')).toBe(true);
+  });
+
+  it('is delivered by every gateway instance', async () => {
+    const second = await startTestGateway(topics);
+    try {
+      await second.syncEventsReady;
+      const onFirst = await track(subscribeWs(gateway.url, WatchSyncEvents, { filter: { types: ['LOCAL_CHANGE_PUBLISHED'] } }));
+      const onSecond = await subscribeWs(second.url, WatchSyncEvents, { filter: { types: ['LOCAL_CHANGE_PUBLISHED'] } });
+      const customer = await createLocal();
+      const seen = (items: WatchSyncEventsSubscription[]) => items.find((item) => item.syncEvents.customerId === customer.id)?.syncEvents;
+      const [a, b] = await Promise.all([
+        eventually(async () => seen(onFirst.items), 15_000, 'the event on the first instance'),
+        eventually(async () => seen(onSecond.items), 15_000, 'the event on the second instance'),
+      ]);
+      expect(a.id).toBe(b.id);
+      await onSecond.close();
+    } finally {
+      await second.stop();
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface Collected<Item> {
+  items: Item[];
+  /** Resolves with all items so far once `done(items)` holds; rejects after `timeoutMs`. */
+  until(done: (items: Item[]) => boolean, timeoutMs?: number): Promise<Item[]>;
+  close(): Promise<void>;
+}
+
+function collector<Item>(close: () => Promise<void>): Collected<Item> & { push(item: Item): void } {
+  const items: Item[] = [];
+  const waiters = new Set<() => void>();
+  return {
+    items,
+    push(item) {
+      items.push(item);
+      for (const wake of waiters) wake();
+    },
+    until(done, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!done(items)) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(items);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`subscription condition not met within ${timeoutMs} ms; got ${JSON.stringify(items)}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    close,
+  };
+}
+
+/** Subscribes over graphql-ws (WebSocket); resolves once the server acknowledged the connection. */
+export async function subscribeWs<Data, Variables extends Record<string, unknown>>(
+  httpUrl: string,
+  document: TypedDocumentNode<Data, Variables>,
+  variables: Variables,
+): Promise<Collected<Data>> {
+  let acknowledged!: () => void;
+  const connected = new Promise<void>((resolve) => (acknowledged = resolve));
+  const client = createClient({ url: httpUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, on: { connected: () => acknowledged() } });
+  let stop = () => {};
+  const collected = collector<Data>(async () => {
+    stop();
+    await client.dispose();
+  });
+  stop = client.subscribe<Data>(
+    { query: print(document), variables },
+    {
+      next: (result) => result.data && collected.push(result.data as Data),
+      error: (error) => console.error('subscription error', error),
+      complete: () => undefined,
+    },
+  );
+  await connected;
+  return collected;
+}
+
+/** Subscribes over Server-Sent Events (POST with Accept: text/event-stream). */
+export async function subscribeSse<Data, Variables extends Record<string, unknown>>(
+  httpUrl: string,
+  document: TypedDocumentNode<Data, Variables>,
+  variables: Variables,
+): Promise<Collected<Data>> {
+  const abort = new AbortController();
+  const response = await fetch(httpUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({ query: print(document), variables }),
+    signal: abort.signal,
+  });
+  if (!response.ok || !response.body) throw new Error(`SSE subscription refused: HTTP ${response.status}`);
+  const collected = collector<Data>(async () => abort.abort());
+  const reader = response.body.getReader();
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for (;;) {
+        const { value: chunk, done } = await reader.read();
+        if (done) break;
+        buffered += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffered.indexOf('\n\n')) >= 0) {
+          const message = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const data = message.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('');
+          if (data) {
+            const parsed = JSON.parse(data) as { data?: Data };
+            if (parsed.data) collected.push(parsed.data);
+          }
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+  })();
+  return collected;
+}

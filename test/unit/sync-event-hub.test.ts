@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { newSyncEvent } from '../../core/events/sync-event.js';
+import { SyncEventHub } from '../../server/sync-events/sync-event-hub.js';
+
+const event = (entityId: string, type: 'OUTBOUND_SYNCED' | 'LOCAL_CHANGE_PUBLISHED' = 'OUTBOUND_SYNCED') =>
+  newSyncEvent({ type, catalog: 'customer', entityId, integration: 'stripe' });
+
+describe('SyncEventHub', () => {
+  it('delivers in order to every subscriber whose filter matches', async () => {
+    const hub = new SyncEventHub();
+    const all = hub.subscribe();
+    const onlyB = hub.subscribe({ customerId: 'b' });
+    const onlyPublished = hub.subscribe({ types: ['LOCAL_CHANGE_PUBLISHED'] });
+    hub.publish(event('a'));
+    hub.publish(event('b'));
+    hub.publish(event('a', 'LOCAL_CHANGE_PUBLISHED'));
+    expect([(await all.next()).value?.entityId, (await all.next()).value?.entityId, (await all.next()).value?.type]).toEqual(['a', 'b', 'LOCAL_CHANGE_PUBLISHED']);
+    expect((await onlyB.next()).value?.entityId).toBe('b');
+    expect((await onlyPublished.next()).value).toMatchObject({ entityId: 'a', type: 'LOCAL_CHANGE_PUBLISHED' });
+  });
+
+  it('ends a subscriber that falls behind with SLOW_SUBSCRIBER, without affecting the others', async () => {
+    const hub = new SyncEventHub(3);
+    const slow = hub.subscribe();
+    const fast = hub.subscribe();
+    const received: string[] = [];
+    for (let index = 0; index < 5; index += 1) {
+      hub.publish(event(`c${index}`));
+      received.push((await fast.next()).value!.entityId!);
+    }
+    expect(received).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    await expect(slow.next()).rejects.toMatchObject({ extensions: { code: 'SLOW_SUBSCRIBER' } });
+    expect(hub.subscriberCount).toBe(1);
+    expect((await slow.next()).done).toBe(true);
+  });
+
+  it('forgets a subscriber that returns (client went away)', async () => {
+    const hub = new SyncEventHub();
+    const subscriber = hub.subscribe();
+    const pending = subscriber.next();
+    await subscriber.return();
+    expect((await pending).done).toBe(true);
+    expect(hub.subscriberCount).toBe(0);
+  });
+});
