@@ -1,19 +1,43 @@
 import { mkdir } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateCustomer } from '../graphql/operations.js';
 import { launchBrowser } from '../support/browser.js';
-import { startTestGateway } from '../support/gateway.js';
+import { eventually } from '../support/eventually.js';
+import { startTestGateway, uniqueTopics } from '../support/gateway.js';
+import { data } from '../support/graphql-client.js';
+import { startTestIntegrations } from '../support/integrations.js';
+import { uniqueName } from '../support/stack.js';
 
+// GraphiQL in Debian's chromium (playwright-core): served by the gateway alone, and showing live
+// sync through its default syncEvents subscription over WebSocket.
+
+const topics = uniqueTopics();
 let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+let integrations: Awaited<ReturnType<typeof startTestIntegrations>>;
 let browser: Browser;
 beforeAll(async () => {
-  gateway = await startTestGateway();
+  gateway = await startTestGateway(topics);
+  integrations = await startTestIntegrations(topics);
+  await gateway.syncEventsReady;
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
+  await integrations?.stop();
   await gateway?.stop();
 });
+
+/** Records every text the response pane shows (a subscription replaces it with each event). */
+async function recordResponses(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { seenResponses: string[] }).seenResponses = seen;
+    const pane = document.querySelector('.graphiql-response') ?? document.body;
+    new MutationObserver(() => seen.push(pane.textContent ?? '')).observe(pane, { subtree: true, childList: true, characterData: true });
+  });
+  return () => page.evaluate(() => (window as unknown as { seenResponses: string[] }).seenResponses);
+}
 
 describe('GraphiQL in a real browser', () => {
   it('loads from the gateway alone (no request leaves the machine) with the syncEvents subscription in its editor', async () => {
@@ -25,14 +49,41 @@ describe('GraphiQL in a real browser', () => {
     await page.locator('.graphiql-container').first().waitFor({ timeout: 20_000 });
     expect(await page.locator('.graphiql-query-editor').first().innerText()).toContain('syncEvents');
 
-    await mkdir('test-results', { recursive: true });
-    await page.screenshot({ path: 'test-results/graphiql.png' });
-
     const external = requested.filter((url) => {
       const { protocol, hostname } = new URL(url);
       return !['data:', 'blob:'].includes(protocol) && !['127.0.0.1', 'localhost'].includes(hostname);
     });
     expect(external).toEqual([]);
     expect(requested.length).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it('runs the subscription and shows LOCAL_CHANGE_PUBLISHED and OUTBOUND_SYNCED for a new customer', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(gateway.url, { waitUntil: 'networkidle' });
+    await page.locator('.graphiql-container').first().waitFor({ timeout: 20_000 });
+    const responses = await recordResponses(page);
+    const run = page.locator('.graphiql-execute-button').first();
+    await run.waitFor({ state: 'visible', timeout: 10_000 });
+    await run.click({ timeout: 10_000 });
+    // Give GraphiQL a moment to open the WebSocket and start the subscription.
+    await page.waitForTimeout(1_000);
+
+    const created = await data(gateway.url, CreateCustomer, { input: { email: `${uniqueName('browser')}@example.com` } });
+    if (created.createCustomer.__typename !== 'CreateCustomerSuccess') throw new Error(created.createCustomer.__typename);
+    const id = created.createCustomer.customer.id;
+
+    const shown = await eventually(async () => {
+      const texts = (await responses()).filter((text) => text.includes(id));
+      const types = ['LOCAL_CHANGE_PUBLISHED', 'OUTBOUND_SYNCED'].filter((type) => texts.some((text) => text.includes(type)));
+      return types.length === 2 ? texts : undefined;
+    }, 15_000, 'both events in the GraphiQL result pane');
+    const firstPublished = shown.findIndex((text) => text.includes('LOCAL_CHANGE_PUBLISHED'));
+    const firstSynced = shown.findIndex((text) => text.includes('OUTBOUND_SYNCED'));
+    expect(firstPublished).toBeLessThan(firstSynced);
+
+    await mkdir('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/graphiql-sync-events.png' });
+    await page.close();
   });
 });
