@@ -7,7 +7,7 @@ const config: CodegenConfig = {
   ignoreNoDocuments: true,
   emitLegacyCommonJSImports: false,
   generates: {
-    'test/graphql/generated/': {
+    'generated/graphql/': {
       preset: 'client',
       config: {
         useTypeImports: true,

@@ -1,4 +1,4 @@
-import { graphql } from './generated/gql.js';
+import { graphql } from '../../generated/graphql/gql.js';
 
 // The operations the API tests run, typed by graphql-codegen (npm run codegen).
 

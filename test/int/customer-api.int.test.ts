@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { data, execute } from '../support/graphql-client.js';
 import { startTestGateway } from '../support/gateway.js';
 import { uniqueName } from '../support/stack.js';
-import type { ListCustomersQuery } from '../graphql/generated/graphql.js';
+import type { ListCustomersQuery } from '../../generated/graphql/graphql.js';
 import { CreateCustomer, DeleteCustomer, GetCustomer, GetNode, ListCustomers, UpdateCustomer } from '../graphql/operations.js';
 
 let gateway: Awaited<ReturnType<typeof startTestGateway>>;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WatchSyncEventsSubscription } from '../graphql/generated/graphql.js';
+import type { WatchSyncEventsSubscription } from '../../generated/graphql/graphql.js';
 import { CreateCustomer, UpdateCustomer, WatchSyncEvents } from '../graphql/operations.js';
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, uniqueTopics } from '../support/gateway.js';
