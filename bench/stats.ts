@@ -19,3 +19,16 @@ export async function runPool(count: number, concurrency: number, task: (index: 
     }),
   );
 }
+
+/** Starts task(0..count-1) at `perSecond` (open loop: a slow task does not delay the next start). */
+export async function runPaced(count: number, perSecond: number, task: (index: number) => Promise<void>): Promise<void> {
+  const started = performance.now();
+  const running: Promise<void>[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const due = started + (index * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    running.push(task(index));
+  }
+  await Promise.all(running);
+}

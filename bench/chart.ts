@@ -1,0 +1,38 @@
+// A dependency-free SVG of latency distributions (cumulative: share of samples at or under x ms),
+// written by the benchmarks next to their JSON. Hand-written: a charting library would be the only
+// reason to pull a browser or canvas stack into a benchmark.
+
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
+
+export function latencyChartSvg(series: Record<string, number[]>, title = 'Sync latency (cumulative share of samples)'): string {
+  const width = 760;
+  const height = 420;
+  const margin = { left: 60, right: 20, top: 40, bottom: 50 };
+  const all = Object.values(series).flat();
+  const maxMs = Math.max(1, ...all);
+  const x = (ms: number) => margin.left + (ms / maxMs) * (width - margin.left - margin.right);
+  const y = (share: number) => height - margin.bottom - share * (height - margin.top - margin.bottom);
+  const lines = Object.entries(series).map(([name, values], index) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const points = sorted.map((value, rank) => `${x(value).toFixed(1)},${y((rank + 1) / sorted.length).toFixed(1)}`).join(' ');
+    const color = COLORS[index % COLORS.length];
+    return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points}"/>` +
+      `<text x="${width - margin.right - 200}" y="${margin.top + 18 * index + 10}" fill="${color}" font-size="13">${name} (n=${values.length})</text>`;
+  });
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((fraction) => {
+    const ms = Math.round(maxMs * fraction);
+    return `<text x="${x(ms)}" y="${height - margin.bottom + 20}" font-size="12" text-anchor="middle">${ms}</text>` +
+      `<text x="${margin.left - 8}" y="${y(fraction) + 4}" font-size="12" text-anchor="end">${Math.round(fraction * 100)}%</text>` +
+      `<line x1="${margin.left}" x2="${width - margin.right}" y1="${y(fraction)}" y2="${y(fraction)}" stroke="#eee"/>`;
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+<text x="${margin.left}" y="24" font-size="15">${title}</text>
+${ticks.join('\n')}
+<line x1="${margin.left}" x2="${margin.left}" y1="${margin.top}" y2="${height - margin.bottom}" stroke="#333"/>
+<line x1="${margin.left}" x2="${width - margin.right}" y1="${height - margin.bottom}" y2="${height - margin.bottom}" stroke="#333"/>
+<text x="${(width + margin.left) / 2}" y="${height - 10}" font-size="13" text-anchor="middle">milliseconds</text>
+${lines.join('\n')}
+</svg>
+`;
+}
