@@ -17,7 +17,7 @@ export function latencyChartSvg(series: Record<string, number[]>, title = 'Sync 
     const points = sorted.map((value, rank) => `${x(value).toFixed(1)},${y((rank + 1) / sorted.length).toFixed(1)}`).join(' ');
     const color = COLORS[index % COLORS.length];
     return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points}"/>` +
-      `<text x="${width - margin.right - 200}" y="${margin.top + 18 * index + 10}" fill="${color}" font-size="13">${name} (n=${values.length})</text>`;
+      `<text x="${width / 2 - 80}" y="${margin.top + 18 * index + 10}" fill="${color}" font-size="13">${name} (n=${values.length})</text>`;
   });
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((fraction) => {
     const ms = Math.round(maxMs * fraction);
