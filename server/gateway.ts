@@ -35,7 +35,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     batchSize: config.OUTBOX_BATCH_SIZE,
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,
-    onPublished: (rows) => syncEventsForPublished(syncEvents, rows),
+    companions: (rows) => syncEventsForPublished(syncEvents, rows),
   });
   await relay.start();
 

@@ -1,4 +1,4 @@
-import type { MessageBus } from '../kafka/bus.js';
+import type { MessageBus, TopicMessages } from '../kafka/bus.js';
 import { getLogger } from '../logger.js';
 import { newSyncEvent, type SyncEvent } from './sync-event.js';
 
@@ -17,17 +17,22 @@ export class SyncEventPublisher {
     return this.publishMany([fields]);
   }
 
+  /** The events as messages for the sync-events topic, to send along with other messages. */
+  toMessages(many: SyncEventFields[]): TopicMessages {
+    return {
+      topic: this.topic,
+      messages: many.map(newSyncEvent).map((event) => ({ key: event.entityId ?? event.remoteId ?? event.id, value: JSON.stringify(event) })),
+    };
+  }
+
   async publishMany(many: SyncEventFields[]): Promise<void> {
     if (many.length === 0) return;
-    const events = many.map(newSyncEvent);
+    const batch = this.toMessages(many);
     try {
-      await this.bus.publish(
-        this.topic,
-        events.map((event) => ({ key: event.entityId ?? event.remoteId ?? event.id, value: JSON.stringify(event) })),
-      );
+      await this.bus.publish(batch.topic, batch.messages);
     } catch (error) {
-      const first = events[0]!;
-      log.warn({ err: error, count: events.length, type: first.type, entityId: first.entityId, integration: first.integration }, 'could not publish sync events');
+      const first = many[0]!;
+      log.warn({ err: error, count: many.length, type: first.type, entityId: first.entityId, integration: first.integration }, 'could not publish sync events');
     }
   }
 }

@@ -7,6 +7,11 @@ export interface OutgoingMessage {
   headers?: Record<string, string>;
 }
 
+export interface TopicMessages {
+  topic: string;
+  messages: OutgoingMessage[];
+}
+
 export interface IncomingMessage {
   topic: string;
   partition: number;
@@ -48,6 +53,8 @@ export interface MessageBus {
   ensureTopics(topics: TopicSpec[]): Promise<void>;
   /** Resolves once every message is acknowledged by all in-sync replicas; keeps the order given. */
   publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /** Like publish, for several topics in one request. */
+  publishMany(batches: TopicMessages[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** True when the broker answered a metadata request just now. */
   ping(): Promise<boolean>;

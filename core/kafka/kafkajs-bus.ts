@@ -117,6 +117,13 @@ export function createKafkaBus(config: KafkaBusConfig): MessageBus {
       await ready.send({ topic, acks: -1, messages });
     },
 
+    async publishMany(batches) {
+      const topicMessages = batches.filter((batch) => batch.messages.length > 0);
+      if (topicMessages.length === 0) return;
+      const ready = await getProducer();
+      await ready.sendBatch({ acks: -1, topicMessages });
+    },
+
     async subscribe(options: SubscribeOptions): Promise<Subscription> {
       const consumer = kafka.consumer({
         groupId: options.groupId,

@@ -1,9 +1,10 @@
 import { changeEnvelopeSchema } from '../../core/events/envelope.js';
 import type { SyncEventFields, SyncEventPublisher } from '../../core/events/sync-event-publisher.js';
+import type { TopicMessages } from '../../core/kafka/bus.js';
 import type { PublishedRow } from './relay.js';
 
-/** One LOCAL_CHANGE_PUBLISHED sync event per catalog change the relay put on Kafka, in one send. */
-export function syncEventsForPublished(syncEvents: SyncEventPublisher, rows: PublishedRow[]): Promise<void> {
+/** One LOCAL_CHANGE_PUBLISHED sync event per catalog change, sent in the same request as the changes. */
+export function syncEventsForPublished(syncEvents: SyncEventPublisher, rows: PublishedRow[]): TopicMessages[] {
   const events: SyncEventFields[] = [];
   for (const row of rows) {
     const parsed = changeEnvelopeSchema.safeParse(row.payload);
@@ -18,5 +19,5 @@ export function syncEventsForPublished(syncEvents: SyncEventPublisher, rows: Pub
       ...(change.origin !== 'local' ? { integration: change.origin } : {}),
     });
   }
-  return syncEvents.publishMany(events);
+  return [syncEvents.toMessages(events)];
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { MessageBus, OutgoingMessage } from '../../core/kafka/bus.js';
+import type { MessageBus, OutgoingMessage, TopicMessages } from '../../core/kafka/bus.js';
 import { getLogger } from '../../core/logger.js';
 
 const log = getLogger('outbox.relay');
@@ -22,8 +22,8 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Published rows older than this are deleted. */
   retentionMs?: number;
-  /** Awaited after each batch reaches Kafka, with what was published (sync events); must not throw. */
-  onPublished?: (rows: PublishedRow[]) => Promise<void>;
+  /** Messages to send in the same request as a batch (its sync events); must not throw. */
+  companions?: (rows: PublishedRow[]) => TopicMessages[];
 }
 
 export interface PublishedRow {
@@ -167,10 +167,8 @@ export class OutboxRelay {
       [this.batchSize],
     );
     if (rows.length === 0) return 0;
-    for (const [topic, messages] of groupByTopic(rows)) await this.options.bus.publish(topic, messages);
-    await this.options.onPublished?.(
-      rows.map((row) => ({ eventId: row.event_id, topic: row.topic, key: row.key, payload: row.payload, createdAt: row.created_at })),
-    );
+    const published = rows.map((row) => ({ eventId: row.event_id, topic: row.topic, key: row.key, payload: row.payload, createdAt: row.created_at }));
+    await this.options.bus.publishMany([...groupByTopic(rows), ...(this.options.companions?.(published) ?? [])]);
     await connection.query('UPDATE outbox_event SET published_at = now() WHERE seq = ANY($1::bigint[])', [rows.map((row) => row.seq)]);
     log.debug({ count: rows.length }, 'published outbox batch');
     return rows.length;
@@ -188,12 +186,12 @@ export class OutboxRelay {
   }
 }
 
-function groupByTopic(rows: OutboxRow[]): Map<string, OutgoingMessage[]> {
+function groupByTopic(rows: OutboxRow[]): TopicMessages[] {
   const byTopic = new Map<string, OutgoingMessage[]>();
   for (const row of rows) {
     const messages = byTopic.get(row.topic) ?? [];
     messages.push({ key: row.key, value: JSON.stringify(row.payload), headers: { 'event-id': row.event_id } });
     byTopic.set(row.topic, messages);
   }
-  return byTopic;
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
