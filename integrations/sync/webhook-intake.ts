@@ -76,6 +76,7 @@ export async function takeWebhook(adapter: ResolvedAdapter, request: WebhookRequ
     log.info(context, 'published inbound change');
   }
 
-  await deps.prisma.processedEvent.create({ data: { consumer, eventId: webhook.eventId } }).catch(() => undefined); // a concurrent duplicate got here first: fine
+  // A concurrent delivery of the same event may have got here first: that is fine.
+  await deps.prisma.processedEvent.createMany({ data: [{ consumer, eventId: webhook.eventId }], skipDuplicates: true });
   return { status: 'accepted', published, suppressed };
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafkaBus } from '../../core/kafka/kafkajs-bus.js';
-import type { IncomingMessage } from '../../core/kafka/bus.js';
+import { readUntil } from '../support/kafka.js';
 import { testStack, uniqueName } from '../support/stack.js';
 
 const bus = createKafkaBus({ brokers: testStack.kafkaBrokers, clientId: 'test-kafka-bus' });
@@ -17,19 +17,7 @@ describe('Kafka bus against the real broker', () => {
       { key: 'customer-a', value: 'a3' },
     ]);
 
-    const received: IncomingMessage[] = [];
-    let done!: () => void;
-    const allReceived = new Promise<void>((resolve) => (done = resolve));
-    const subscription = await bus.subscribe({
-      groupId: uniqueName('test-group'),
-      topics: [topic],
-      handler: async (message) => {
-        received.push(message);
-        if (received.length === 4) done();
-      },
-    });
-    await allReceived;
-    await subscription.stop();
+    const received = await readUntil(bus, topic, (messages) => messages.length === 4);
 
     const forA = received.filter((message) => message.key === 'customer-a');
     expect(forA.map((message) => message.value)).toEqual(['a1', 'a2', 'a3']);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../core/db/prisma.js';
 import { parseChangeEnvelope } from '../../core/events/envelope.js';
-import { CreateCustomer, GetCustomer, ResyncCustomer } from '../graphql/operations.js';
+import { CreateCustomer, GetCustomer, ListCustomers, ResyncCustomer } from '../graphql/operations.js';
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, uniqueTopics } from '../support/gateway.js';
 import { data } from '../support/graphql-client.js';
@@ -9,6 +9,8 @@ import { startTestIntegrations } from '../support/integrations.js';
 import { readUntil, testBus } from '../support/kafka.js';
 import { testStack, uniqueName } from '../support/stack.js';
 import { localstripe } from '../support/stripe-emulators.js';
+import { restartStack, stopService } from '../support/outage.js';
+import { LOCALSTRIPE_WEBHOOK_SECRET } from '../../integrations/adapters/stripe/config.js';
 
 // A change Stripe rejects for good is marked FAILED, dead-lettered, and does not hold up the
 // customers behind it; resyncCustomer sends it again once the cause is fixed.
@@ -85,4 +87,45 @@ describe('permanent Stripe failures', () => {
     const bad = await data(gateway.url, ResyncCustomer, { id: '00000000-0000-4000-8000-000000000000', integration: 'Not A Name!' });
     expect(bad.resyncCustomer).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'integration' }] });
   });
+});
+
+describe('integrations process health and outages', () => {
+  it('reports /health and /ready, and 404 for a webhook of an integration it does not run', async () => {
+    expect((await fetch(`${integrations.url}/health`)).status).toBe(200);
+    const ready = await fetch(`${integrations.url}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', kafka: true, postgres: true });
+    expect((await fetch(`${integrations.url}/webhooks/salesforce`, { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+
+  it('answers 503 to a valid webhook while Kafka is down (so Stripe retries), and takes it once Kafka is back', async () => {
+    const customer = { id: `cus_${uniqueName('outage').replace(/-/g, '')}`, object: 'customer', email: `${uniqueName('outage')}@example.com`, name: 'During outage', metadata: {} };
+    const payload = JSON.stringify({ id: `evt_${uniqueName('outage').replace(/-/g, '')}`, object: 'event', type: 'customer.created', created: Math.floor(Date.now() / 1000), data: { object: customer } });
+    const deliver = () =>
+      fetch(`${integrations.url}/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret: LOCALSTRIPE_WEBHOOK_SECRET }) },
+        body: payload,
+      });
+    await stopService('kafka');
+    try {
+      const duringOutage = await deliver();
+      expect(duringOutage.status).toBe(503);
+      const notReady = await fetch(`${integrations.url}/ready`);
+      expect(notReady.status).toBe(503);
+    } finally {
+      await restartStack();
+    }
+    // Stripe's retry, once the broker is back: accepted, and applied.
+    const retried = await eventually(async () => {
+      const response = await deliver();
+      return response.status === 200 ? response : undefined;
+    }, 60_000, 'the retried webhook to be accepted');
+    expect(await retried.json()).toMatchObject({ status: 'accepted', published: 1 });
+    const local = await eventually(async () => {
+      const result = await data(gateway.url, ListCustomers, { first: 1, filter: { email: customer.email } });
+      return result.customers.edges[0]?.node;
+    }, 30_000, 'the customer to appear locally');
+    expect(local).toMatchObject({ name: 'During outage', syncStates: [expect.objectContaining({ remoteId: customer.id })] });
+  }, 120_000);
 });

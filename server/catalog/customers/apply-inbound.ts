@@ -92,6 +92,8 @@ async function link(tx: Prisma.TransactionClient, change: InboundChange, custome
     lastSyncedFields: change.data ? toJson(change.data) : Prisma.DbNull,
     lastSyncedVersion: customer.version,
     lastSyncedAt: now,
+    // Inbound changes of one remote object arrive in order (keyed by remote id): this is the newest.
+    lastRemoteEventAt: new Date(change.occurredAt),
     lastError: null,
     attempts: 0,
     updatedAt: now,
