@@ -21,7 +21,7 @@ beforeAll(async () => {
   const fixture = await stripeMock().customers.create({ email: 'fixture@example.com' });
   await db.prisma.idMapping.deleteMany({ where: { remoteSystem: 'stripe', remoteId: fixture.id } });
   gateway = await startTestGateway(topics);
-  integrations = await startTestIntegrations(topics, { STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_BASE: testStack.stripeMockUrl, STRIPE_MAX_ATTEMPTS: '1' });
+  integrations = await startTestIntegrations(topics, { STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_stripe_mock_unused', STRIPE_API_BASE: testStack.stripeMockUrl, STRIPE_MAX_ATTEMPTS: '1' });
 });
 afterAll(async () => {
   await integrations?.stop();

@@ -116,6 +116,11 @@ describe('adapter registry', () => {
     expect(() => resolveAdapters(['stripe'], { STRIPE_SECRET_KEY: 'pk_test_public' })).toThrow(/STRIPE_SECRET_KEY/);
   });
 
+  it('requires the webhook signing secret with a real key (the emulator default would be forgeable)', () => {
+    expect(() => resolveAdapters(['stripe'], { STRIPE_SECRET_KEY: 'sk_test_abc' })).toThrow(/STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set/);
+    expect(resolveAdapters(['stripe'], { STRIPE_SECRET_KEY: 'sk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' })).toHaveLength(1);
+  });
+
   it('defaults Stripe to localstripe when no key is set', () => {
     const [stripe] = resolveAdapters(['stripe'], {});
     expect(stripe?.name).toBe('stripe');

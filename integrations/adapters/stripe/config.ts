@@ -15,6 +15,11 @@ export const stripeConfigSchema = z
     /** Attempts per change before it is dead-lettered. */
     STRIPE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   })
+  .refine((env) => env.STRIPE_SECRET_KEY === undefined || env.STRIPE_WEBHOOK_SECRET !== undefined, {
+    // Without it, webhooks would be checked against the emulator's well-known secret: forgeable.
+    message: 'required when STRIPE_SECRET_KEY is set (the endpoint signing secret: stripe listen, or the dashboard)',
+    path: ['STRIPE_WEBHOOK_SECRET'],
+  })
   .transform((env) => {
     const emulator = env.STRIPE_SECRET_KEY === undefined;
     return {
