@@ -173,6 +173,46 @@ describe('webhook endpoint', () => {
     expect(after.customer?.version).toBe(local.version + 1);
   });
 
+  it('never leaves an older state: late events are ignored, same-second events re-fetch the customer', async () => {
+    const email = newEmail('order');
+    const remote = await stripe.customers.create({ email, name: 'Start' });
+    const local = await eventually(async () => (await localByEmail(email))[0], 10_000, 'the customer to appear locally');
+    await stripe.customers.update(remote.id, { name: 'Truth in Stripe' });
+    const current = (await stripe.customers.retrieve(remote.id)) as Stripe.Customer;
+    const base = Math.floor(Date.now() / 1000) + 100; // later than anything localstripe itself sends now
+    const nameNow = async () => (await data(gateway.url, GetCustomer, { id: local.id })).customer?.name;
+
+    const newest = await signedCustomerEvent('customer.updated', { ...current, name: 'Newest' }, base + 10);
+    expect((await postWebhook(newest.payload, newest.signature)).status).toBe(200);
+    await eventually(async () => ((await nameNow()) === 'Newest' ? true : undefined), 10_000, 'the newest event');
+
+    const late = await signedCustomerEvent('customer.updated', { ...current, name: 'Older' }, base + 5);
+    expect(await (await postWebhook(late.payload, late.signature)).json()).toMatchObject({ status: 'accepted', published: 0, suppressed: 1 });
+
+    // Same second as the last applied event: order unknowable, so the customer is fetched from Stripe.
+    const tie = await signedCustomerEvent('customer.updated', { ...current, name: 'Same second' }, base + 10);
+    expect(await (await postWebhook(tie.payload, tie.signature)).json()).toMatchObject({ status: 'accepted', published: 1 });
+    await eventually(async () => ((await nameNow()) === 'Truth in Stripe' ? true : undefined), 10_000, 'the re-fetched state');
+  });
+
+  it('keeps a deleted customer deleted when a later update arrives', async () => {
+    const email = newEmail('final');
+    const remote = await stripe.customers.create({ email, name: 'Doomed' });
+    const local = await eventually(async () => (await localByEmail(email))[0], 10_000, 'the customer to appear locally');
+    const snapshot = (await stripe.customers.retrieve(remote.id)) as Stripe.Customer;
+    await stripe.customers.del(remote.id);
+    await eventually(async () => ((await data(gateway.url, GetCustomer, { id: local.id })).customer === null ? true : undefined), 10_000, 'the delete');
+
+    const afterlife = await signedCustomerEvent('customer.updated', { ...snapshot, name: 'Back from the dead' }, Math.floor(Date.now() / 1000) + 200);
+    expect((await postWebhook(afterlife.payload, afterlife.signature)).status).toBe(200);
+    const row = await eventually(async () => {
+      const processed = await db.prisma.processedEvent.findFirst({ where: { consumer: 'gateway.inbound', eventId: { endsWith: JSON.parse(afterlife.payload).id } } });
+      return processed ? db.prisma.customer.findUnique({ where: { id: local.id } }) : undefined;
+    }, 10_000, 'the late update to be handled');
+    expect(row).toMatchObject({ name: 'Doomed', deletedAt: expect.any(Date) });
+    expect(await localByEmail(email)).toEqual([]);
+  });
+
   it('answers 400 to a forged signature, a missing signature and a malformed body, and publishes nothing', async () => {
     const customer = { id: 'cus_forged', object: 'customer', email: newEmail('forged'), metadata: {} } as unknown as Stripe.Customer;
     const { payload } = await signedCustomerEvent('customer.created', customer);
