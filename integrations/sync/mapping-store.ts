@@ -1,4 +1,5 @@
 import type { IdMapping } from '../../core/db/generated/client.js';
+import { toJsonInput } from '../../core/db/json.js';
 import { Prisma, type PrismaClient } from '../../core/db/prisma.js';
 
 /** The integrations process's record of each entity's counterpart and sync state (id_mapping). */
@@ -17,7 +18,7 @@ export class MappingStore {
     const now = new Date();
     const fields = {
       remoteId: result.remoteId,
-      lastSyncedFields: result.fields === null ? Prisma.DbNull : toJson(result.fields),
+      lastSyncedFields: result.fields === null ? Prisma.DbNull : toJsonInput(result.fields),
       status: 'SYNCED' as const,
       lastSyncedHash: result.hash,
       lastSyncedVersion: result.version,
@@ -55,8 +56,4 @@ export interface MappingKey {
   catalog: string;
   localId: string;
   remoteSystem: string;
-}
-
-function toJson(value: Record<string, unknown>): Prisma.InputJsonValue {
-  return JSON.parse(JSON.stringify(value));
 }

@@ -1,4 +1,5 @@
 import type { Prisma } from '../../core/db/generated/client.js';
+import { toJsonInput } from '../../core/db/json.js';
 import type { ChangeEnvelope } from '../../core/events/envelope.js';
 
 /**
@@ -7,11 +8,6 @@ import type { ChangeEnvelope } from '../../core/events/envelope.js';
  */
 export async function appendToOutbox(tx: Prisma.TransactionClient, topic: string, envelope: ChangeEnvelope): Promise<void> {
   await tx.outboxEvent.create({
-    data: { eventId: envelope.id, topic, key: envelope.entityId, payload: toJson(envelope) },
+    data: { eventId: envelope.id, topic, key: envelope.entityId, payload: toJsonInput(envelope) },
   });
-}
-
-/** The envelope exactly as it will be published: plain JSON (dates already ISO strings). */
-function toJson(envelope: ChangeEnvelope): Prisma.InputJsonValue {
-  return JSON.parse(JSON.stringify(envelope));
 }

@@ -31,7 +31,6 @@ export interface PublishedRow {
   topic: string;
   key: string;
   payload: unknown;
-  createdAt: Date;
 }
 
 interface OutboxRow {
@@ -40,7 +39,6 @@ interface OutboxRow {
   topic: string;
   key: string;
   payload: unknown;
-  created_at: Date;
 }
 
 export class OutboxRelay {
@@ -62,10 +60,6 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
     this.retentionMs = options.retentionMs ?? 24 * 3_600_000;
-  }
-
-  get isLeader(): boolean {
-    return this.leader;
   }
 
   async start(): Promise<void> {
@@ -162,12 +156,12 @@ export class OutboxRelay {
    */
   private async publishBatch(connection: pg.PoolClient): Promise<number> {
     const { rows } = await connection.query<OutboxRow>(
-      `SELECT seq, event_id, topic, key, payload, created_at FROM outbox_event
+      `SELECT seq, event_id, topic, key, payload FROM outbox_event
         WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
       [this.batchSize],
     );
     if (rows.length === 0) return 0;
-    const published = rows.map((row) => ({ eventId: row.event_id, topic: row.topic, key: row.key, payload: row.payload, createdAt: row.created_at }));
+    const published = rows.map((row) => ({ eventId: row.event_id, topic: row.topic, key: row.key, payload: row.payload }));
     await this.options.bus.publishMany([...groupByTopic(rows), ...(this.options.companions?.(published) ?? [])]);
     await connection.query('UPDATE outbox_event SET published_at = now() WHERE seq = ANY($1::bigint[])', [rows.map((row) => row.seq)]);
     log.debug({ count: rows.length }, 'published outbox batch');

@@ -1,4 +1,5 @@
 import type { Customer } from '../../../core/db/generated/client.js';
+import { toJsonInput } from '../../../core/db/json.js';
 import { Prisma } from '../../../core/db/prisma.js';
 import type { InboundChange } from '../../../core/events/inbound-change.js';
 import { createCustomerInputSchema, validate, type CreateCustomerInput } from './customer-input.js';
@@ -89,7 +90,7 @@ async function link(tx: Prisma.TransactionClient, change: InboundChange, custome
     remoteId: change.remoteId,
     status: 'SYNCED' as const,
     lastSyncedHash: change.hash ?? null,
-    lastSyncedFields: change.data ? toJson(change.data) : Prisma.DbNull,
+    lastSyncedFields: change.data ? toJsonInput(change.data) : Prisma.DbNull,
     lastSyncedVersion: customer.version,
     lastSyncedAt: now,
     // Inbound changes of one remote object arrive in order (keyed by remote id): this is the newest.
@@ -130,8 +131,4 @@ function sortKeys(value: unknown): unknown {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, item]) => [key, sortKeys(item)]),
   );
-}
-
-function toJson(value: Record<string, unknown>): Prisma.InputJsonValue {
-  return JSON.parse(JSON.stringify(value));
 }
