@@ -14,7 +14,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     env: {
-      DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgresql://catalog:catalog@localhost:5432/catalog_test',
+      DATABASE_URL: process.env.TEST_DATABASE_URL ?? `postgresql://catalog:catalog@localhost:${5432 + Number(process.env.STACK_PORT_OFFSET ?? 0)}/catalog_test`,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
     },

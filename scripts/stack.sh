@@ -16,18 +16,23 @@ STACK_DIR=${STACK_DIR:-$ROOT/.stack}
 LOG_DIR=$STACK_DIR/logs
 RUN_DIR=$STACK_DIR/run
 
+# STACK_PORT_OFFSET runs a second, independent stack beside the first (e.g. 100: Kafka on 9192,
+# Postgres on 5532 in its own cluster, localstripe on 8520, stripe-mock on 12211); use it with its
+# own STACK_DIR. The tests read the same variable (test/support/stack.ts).
+OFFSET=${STACK_PORT_OFFSET:-0}
 KAFKA_VERSION=${KAFKA_VERSION:-4.1.1}
-KAFKA_PORT=9092
-PG_PORT=5432
+KAFKA_PORT=$((9092 + OFFSET))
+KAFKA_CONTROLLER_PORT=$((9093 + OFFSET))
+PG_PORT=$((5432 + OFFSET))
 PG_VERSION=${PG_VERSION:-15}
-PG_CLUSTER=${PG_CLUSTER:-main}
+PG_CLUSTER=${PG_CLUSTER:-$([[ $OFFSET == 0 ]] && echo main || echo "catalog$OFFSET")}
 PG_USER=catalog
 PG_PASSWORD=catalog
 PG_DATABASES=(catalog catalog_test)
 LOCALSTRIPE_VERSION=${LOCALSTRIPE_VERSION:-1.15.10}
-LOCALSTRIPE_PORT=8420
+LOCALSTRIPE_PORT=$((8420 + OFFSET))
 STRIPE_MOCK_VERSION=${STRIPE_MOCK_VERSION:-v0.203.0}
-STRIPE_MOCK_PORT=12111
+STRIPE_MOCK_PORT=$((12111 + OFFSET))
 
 say() { printf '%-12s %s\n' "$1" "$2"; }
 die() { printf 'stack: %s\n' "$*" >&2; exit 1; }
@@ -142,7 +147,8 @@ kafka_up() {
   if port_open "$KAFKA_PORT"; then say kafka "already up on :$KAFKA_PORT"; return; fi
   kafka_install
   local props=$STACK_DIR/kafka-server.properties
-  { cat "$ROOT/scripts/stack/kafka-server.properties"; echo "log.dirs=$KAFKA_DATA"; } >"$props"
+  { sed -e "s/:9092/:$KAFKA_PORT/g" -e "s/:9093/:$KAFKA_CONTROLLER_PORT/g" "$ROOT/scripts/stack/kafka-server.properties"
+    echo "log.dirs=$KAFKA_DATA"; } >"$props"
   if [[ ! -f "$KAFKA_DATA/meta.properties" ]]; then
     mkdir -p "$KAFKA_DATA"
     local cluster_id; cluster_id=$("${KAFKA_JAVA[@]}" kafka.tools.StorageTool random-uuid 2>>"$LOG_DIR/kafka.log")

@@ -1,12 +1,14 @@
 import path from 'node:path';
 import net from 'node:net';
 import { applyMigrations } from '../../core/db/migrate.js';
+import { testStack } from './stack.js';
 
+const portOf = (url: string) => Number(new URL(url).port);
 const services = [
-  { name: 'postgres', port: 5432 },
-  { name: 'kafka', port: 9092 },
-  { name: 'localstripe', port: 8420 },
-  { name: 'stripe-mock', port: 12111 },
+  { name: 'postgres', port: portOf(testStack.databaseUrl) },
+  { name: 'kafka', port: Number(testStack.kafkaBrokers[0]!.split(':')[1]) },
+  { name: 'localstripe', port: portOf(testStack.localstripeUrl) },
+  { name: 'stripe-mock', port: portOf(testStack.stripeMockUrl) },
 ];
 
 function reachable(port: number): Promise<boolean> {
@@ -26,6 +28,5 @@ export default async function globalSetup(): Promise<void> {
   if (down.length > 0) {
     throw new Error(`the local stack is not up (${down.join(', ')} unreachable): run npm run stack:up, or use npm test which starts it`);
   }
-  const url = process.env.DATABASE_URL ?? 'postgresql://catalog:catalog@localhost:5432/catalog_test';
-  await applyMigrations(url, path.resolve('prisma/migrations'));
+  await applyMigrations(testStack.databaseUrl, path.resolve('prisma/migrations'));
 }

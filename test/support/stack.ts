@@ -1,9 +1,14 @@
 // Where the real services of the local stack listen (scripts/stack.sh or docker compose).
+// STACK_PORT_OFFSET moves every default port, as it does in scripts/stack.sh, so a second stack can
+// run beside the first; each variable below still overrides its own service.
+const offset = Number(process.env.STACK_PORT_OFFSET ?? 0);
+const port = (base: number) => base + offset;
+
 export const testStack = {
-  databaseUrl: process.env.DATABASE_URL ?? 'postgresql://catalog:catalog@localhost:5432/catalog_test',
-  kafkaBrokers: (process.env.KAFKA_BROKERS ?? 'localhost:9092').split(','),
-  localstripeUrl: process.env.LOCALSTRIPE_URL ?? 'http://localhost:8420',
-  stripeMockUrl: process.env.STRIPE_MOCK_URL ?? 'http://localhost:12111',
+  databaseUrl: process.env.DATABASE_URL ?? `postgresql://catalog:catalog@localhost:${port(5432)}/catalog_test`,
+  kafkaBrokers: (process.env.KAFKA_BROKERS ?? `localhost:${port(9092)}`).split(','),
+  localstripeUrl: process.env.LOCALSTRIPE_URL ?? `http://localhost:${port(8420)}`,
+  stripeMockUrl: process.env.STRIPE_MOCK_URL ?? `http://localhost:${port(12111)}`,
 };
 
 /** A name no other test run uses: topics, consumer groups, emails. */
