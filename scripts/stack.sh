@@ -194,7 +194,7 @@ stripe_mock_up() {
     GOBIN=$GOBIN_DIR go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION" >>"$LOG_DIR/stripe-mock-install.log" 2>&1 \
       || die "go install stripe-mock failed (log: $LOG_DIR/stripe-mock-install.log)"
   fi
-  start_daemon stripe-mock "$GOBIN_DIR/stripe-mock" -http-addr "127.0.0.1:$STRIPE_MOCK_PORT"
+  start_daemon stripe-mock "$GOBIN_DIR/stripe-mock" -http-addr "127.0.0.1:$STRIPE_MOCK_PORT" -https-addr "127.0.0.1:$((STRIPE_MOCK_PORT + 1))"
   wait_for stripe-mock 30 port_open "$STRIPE_MOCK_PORT"
   say stripe-mock "started on :$STRIPE_MOCK_PORT"
 }
