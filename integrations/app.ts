@@ -8,7 +8,7 @@ import { getLogger } from '../core/logger.js';
 import type { IntegrationsConfig } from './config.js';
 import { createIntegrationsApp } from './http/app.js';
 import { resolveAdapters } from './registry/registry.js';
-import { MappingStore } from './sync/mapping-store.js';
+import { checkLinkAccount, type RemoteAccount } from '../core/sync/link-store.js';
 import { startOutboundConsumer } from './sync/outbound-consumer.js';
 import { SyncEventPublisher } from '../core/events/sync-event-publisher.js';
 
@@ -22,17 +22,25 @@ export interface RunningIntegrations {
 /** Wires the integrations process: adapters (from config), outbound consumers, the webhook server. */
 export async function startIntegrations(config: IntegrationsConfig, env: Record<string, string | undefined> = process.env): Promise<RunningIntegrations> {
   const adapters = resolveAdapters(config.INTEGRATIONS, env); // unknown or misconfigured: throws before anything starts
-  const db = createDatabase(config.DATABASE_URL);
+  // A pair's row stays locked across its remote call: room for every outbound partition and webhook.
+  const db = createDatabase(config.DATABASE_URL, { poolSize: 2 * config.OUTBOUND_CONCURRENCY + 10 });
   const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-integrations` });
   await ensureTopicsInBackground(bus, systemTopics(config));
-  const mappings = new MappingStore(db.prisma);
+  // Links are scoped to one remote account: refuse to start against another (a 404 there would
+  // delete local customers). Each adapter's account is read once, at start.
+  const accounts = new Map<string, RemoteAccount>();
+  for (const adapter of adapters) {
+    const account = await adapter.instance.account();
+    await checkLinkAccount(db.prisma, adapter.name, account);
+    accounts.set(adapter.name, account);
+  }
   const syncEvents = new SyncEventPublisher(bus, config.TOPIC_SYNC_EVENTS);
 
   const app = createIntegrationsApp({
     adapters,
     prisma: db.prisma,
     bus,
-    mappings,
+    accounts,
     syncEvents,
     inboundTopic: config.TOPIC_INTEGRATION_INBOUND,
     ready: async () => ({
@@ -51,10 +59,12 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
     subscriptions.push(
       startOutboundConsumer({
         adapter,
+        account: accounts.get(adapter.name)!,
+        prisma: db.prisma,
         bus,
-        mappings,
         syncEvents,
         changesTopic: config.TOPIC_CATALOG_CHANGES,
+        inboundTopic: config.TOPIC_INTEGRATION_INBOUND,
         deadLetterTopic: config.TOPIC_DEAD_LETTER,
         concurrency: config.OUTBOUND_CONCURRENCY,
         groupPrefix: config.KAFKA_GROUP_PREFIX,

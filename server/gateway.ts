@@ -48,6 +48,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     deadLetterTopic: config.TOPIC_DEAD_LETTER,
     groupId: `${config.KAFKA_GROUP_PREFIX}catalog-gateway-inbound`,
     partitions: config.KAFKA_TOPIC_PARTITIONS,
+    conflictPolicy: config.SYNC_CONFLICT_POLICY,
   });
   const hub = new SyncEventHub(config.SYNC_EVENTS_MAX_BUFFERED);
   const feed = startSyncEventFeed({ bus, hub, topic: config.TOPIC_SYNC_EVENTS, partitions: 1, groupPrefix: config.KAFKA_GROUP_PREFIX });

@@ -11,6 +11,7 @@ export const syncEventTypes = [
   'INBOUND_APPLIED',
   'ECHO_SUPPRESSED',
   'DEAD_LETTERED',
+  'CONFLICT_RESOLVED',
 ] as const;
 
 export const syncEventSchema = z.object({

@@ -1,26 +1,48 @@
 import type { z } from 'zod';
 import { parseEnv } from '../../core/config/parse-env.js';
-import type { ChangeEnvelope } from '../../core/events/envelope.js';
-import type { InboundChange } from '../../core/events/inbound-change.js';
+import type { FlatFields, SyncedCustomer } from '../../core/catalogs/customer.js';
+import type { RemoteAccount } from '../../core/sync/link-store.js';
 
-// The contract every integration implements. The core (consumers, webhook route, registry) only
-// sees these types: catalog envelopes in, adapter-neutral inbound changes out.
+// The contract every integration implements. The core (consumers, webhook route, registry, merge)
+// only sees these types: the catalog's synced fields in both directions, never a remote type.
+// An adapter is stateless about sync: bases, locks and ordering are the core's job.
 
-/** What the integrations process knows of an entity's counterpart when a change goes out. */
-export interface MappingState {
-  remoteId: string | null;
-  lastSyncedHash: string | null;
-  /** The fields last synced, as the catalog names them (null if never synced). */
-  lastSyncedFields: Record<string, unknown> | null;
+export type { RemoteAccount } from '../../core/sync/link-store.js';
+
+export interface CreateRequest {
+  catalog: string;
+  localId: string;
+  /** Every synced field of the new object. */
+  fields: SyncedCustomer;
+  /** Derived from the local id: every attempt to create one entity must return the same object. */
+  idempotencyKey: string;
 }
 
-export interface OutboundResult {
-  /** The remote object's id (kept after a delete, for the record); null if it never existed. */
-  remoteId: string | null;
-  /** Hash of the mapped fields as written; a webhook carrying the same hash is our own echo. */
-  hash: string;
-  /** The fields as written, in the catalog's names (stored for the next change). */
-  fields: Record<string, unknown> | null;
+export interface UpdateRequest {
+  catalog: string;
+  localId: string;
+  remoteId: string;
+  /** Only the fields that changed locally since the base (`metadata.<key>`: null removes the key). */
+  patch: FlatFields;
+  /** The whole object after the patch, for limits that depend on more than the patch. */
+  after: SyncedCustomer;
+  idempotencyKey: string;
+}
+
+/** A remote object as read now: its synced fields, or gone. */
+export type RemoteState =
+  | { exists: true; remoteId: string; localId?: string; fields: SyncedCustomer }
+  | { exists: false; remoteId: string };
+
+/** What one remote event says happened; the core re-reads the object before acting on it. */
+export interface ReceivedChange {
+  catalog: string;
+  kind: 'created' | 'updated' | 'deleted';
+  remoteId: string;
+  /** The local id the remote object carries, if any. */
+  localId?: string;
+  /** The object's fields as the event carried them (absent for deletes). */
+  fields?: SyncedCustomer;
 }
 
 /** A verified webhook: its id and time, and what it means for the catalog. */
@@ -28,7 +50,7 @@ export interface VerifiedWebhook {
   eventId: string;
   occurredAt: Date;
   /** Empty when the event is of a kind this adapter does not sync. */
-  changes: InboundChange[];
+  changes: ReceivedChange[];
 }
 
 export interface WebhookRequest {
@@ -39,15 +61,26 @@ export interface WebhookRequest {
 export interface AdapterInstance {
   /** Catalogs this adapter syncs (e.g. ['customer']). */
   catalogs: readonly string[];
+  /** The remote account and mode this configuration talks to (links are scoped to it). */
+  account(): Promise<RemoteAccount>;
   outbound: {
-    /** Makes the remote object match the change. Throws RetryableError or PermanentError. */
-    apply(change: ChangeEnvelope, mapping: MappingState | null): Promise<OutboundResult>;
+    /** Creates the remote object. Throws RetryableError or PermanentError. */
+    create(request: CreateRequest): Promise<{ remoteId: string }>;
+    /** Writes the patch; 'missing' when the remote object no longer exists. */
+    update(request: UpdateRequest): Promise<'updated' | 'missing'>;
+    /** Deletes the remote object (already gone is fine). */
+    delete(request: { catalog: string; remoteId: string; idempotencyKey: string }): Promise<void>;
+    /**
+     * A remote object already tagged with this local id, for a create whose idempotency key may
+     * have expired (read-after-write lists, not an eventually consistent search).
+     */
+    findByLocalId(request: { catalog: string; localId: string; fields: SyncedCustomer }): Promise<string | null>;
   };
   inbound?: {
     /** Checks the signature and translates; throws WebhookRejectedError for a bad request. */
     verify(request: WebhookRequest): VerifiedWebhook;
-    /** The remote object's current state, for events too close in time to order (same second). */
-    refetch(change: InboundChange): Promise<InboundChange>;
+    /** The remote object as it is now. */
+    fetch(catalog: string, remoteId: string): Promise<RemoteState>;
   };
   /** Attempts per change before it is dead-lettered. */
   maxAttempts: number;

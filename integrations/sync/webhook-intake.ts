@@ -1,18 +1,21 @@
+import { flattenCustomer } from '../../core/catalogs/customer.js';
 import type { PrismaClient } from '../../core/db/prisma.js';
-import type { InboundChange } from '../../core/events/inbound-change.js';
+import type { SyncEventPublisher } from '../../core/events/sync-event-publisher.js';
 import type { MessageBus } from '../../core/kafka/bus.js';
 import { getLogger } from '../../core/logger.js';
-import type { WebhookRequest } from '../registry/adapter.js';
+import { baseOf, findLink, findLinkByRemote, type Link, type RemoteAccount } from '../../core/sync/link-store.js';
+import { diffFields } from '../../core/sync/merge.js';
+import type { ReceivedChange, WebhookRequest } from '../registry/adapter.js';
 import type { ResolvedAdapter } from '../registry/registry.js';
-import type { MappingStore } from './mapping-store.js';
-import type { SyncEventPublisher } from '../../core/events/sync-event-publisher.js';
+import { publishSnapshot, readRemoteSnapshot } from './remote-snapshot.js';
 
 export interface WebhookIntakeDeps {
   prisma: PrismaClient;
   bus: MessageBus;
-  mappings: MappingStore;
   syncEvents: SyncEventPublisher;
   inboundTopic: string;
+  /** The remote account of each adapter, by adapter name (checked at start). */
+  accounts: Map<string, RemoteAccount>;
 }
 
 export type IntakeOutcome =
@@ -20,9 +23,11 @@ export type IntakeOutcome =
   | { status: 'duplicate' };
 
 /**
- * A verified webhook, deduplicated by event id, filtered (stale events, our own echoes) and
- * published to the inbound topic. Resolves only once what must be published is on Kafka; a Kafka
- * failure rejects, and the route answers 503 so the sender retries.
+ * A verified webhook, deduplicated by event id. For each object it names, either an echo (the
+ * event's state is exactly the pair's base: nothing to do, nothing read), or a fresh snapshot of
+ * the object, read under its lock and published to the inbound topic for the gateway to merge.
+ * Resolves only once that is on Kafka; a failure rejects, and the route answers 503 so the sender
+ * retries.
  */
 export async function takeWebhook(adapter: ResolvedAdapter, request: WebhookRequest, deps: WebhookIntakeDeps): Promise<IntakeOutcome> {
   const log = getLogger(`webhook.${adapter.name}`);
@@ -30,6 +35,7 @@ export async function takeWebhook(adapter: ResolvedAdapter, request: WebhookRequ
   if (!inbound) throw new Error(`integration ${adapter.name} takes no webhooks`);
   const webhook = inbound.verify(request); // throws WebhookRejectedError -> 400
   const consumer = `webhook.${adapter.name}`;
+  const account = deps.accounts.get(adapter.name)!;
 
   const seen = await deps.prisma.processedEvent.findUnique({ where: { consumer_eventId: { consumer, eventId: webhook.eventId } } });
   if (seen) {
@@ -39,44 +45,39 @@ export async function takeWebhook(adapter: ResolvedAdapter, request: WebhookRequ
 
   let published = 0;
   let suppressed = 0;
-  for (const received of webhook.changes) {
+  for (const [index, received] of webhook.changes.entries()) {
     const context = { eventId: webhook.eventId, remoteId: received.remoteId, integration: adapter.name, kind: received.kind };
-    const mapping =
-      (received.localId ? await deps.mappings.find(received.catalog, received.localId, adapter.name) : null) ??
-      (await deps.mappings.findByRemoteId(adapter.name, received.remoteId));
-    const localId = received.localId ?? mapping?.localId;
-    const report = { catalog: received.catalog, integration: adapter.name, remoteId: received.remoteId, causationId: webhook.eventId, ...(localId ? { entityId: localId } : {}) };
+    const link =
+      (await findLinkByRemote(deps.prisma, adapter.name, received.remoteId)) ??
+      (received.localId ? await findLink(deps.prisma, { catalog: received.catalog, localId: received.localId, remoteSystem: adapter.name }) : null);
+    const report = { catalog: received.catalog, integration: adapter.name, remoteId: received.remoteId, causationId: webhook.eventId, ...(link ? { entityId: link.localId } : {}) };
     await deps.syncEvents.publish({ ...report, type: 'INBOUND_RECEIVED', message: `${received.catalog}.${received.kind}` });
 
-    let change: InboundChange = received;
-    const last = mapping?.lastRemoteEventAt?.getTime();
-    const at = webhook.occurredAt.getTime();
-    if (last !== undefined && at < last) {
-      log.info(context, 'older than the last applied event for this object; ignored');
+    if (isEcho(link, received)) {
+      log.info(context, 'echo of the agreed state; nothing to apply');
+      await deps.syncEvents.publish({ ...report, type: 'ECHO_SUPPRESSED', message: `${received.catalog}.${received.kind} matches the agreed state` });
       suppressed += 1;
       continue;
     }
-    if (last !== undefined && at === last) {
-      // Same second as the last event: their order is unknowable, so take the object as it is now.
-      change = await inbound.refetch(received);
-    }
-    if (mapping?.lastSyncedHash && change.hash === mapping.lastSyncedHash) {
-      log.info(context, 'echo of our own write; dropped');
-      await deps.syncEvents.publish({ ...report, type: 'ECHO_SUPPRESSED', message: `${received.catalog}.${received.kind} matches the last synced state` });
-      await deps.mappings.noteRemoteEvent(adapter.name, received.remoteId, webhook.occurredAt);
-      suppressed += 1;
-      continue;
-    }
-
-    await deps.bus.publish(deps.inboundTopic, [
-      { key: change.remoteId, value: JSON.stringify({ ...change, ...(localId ? { localId } : {}) }), headers: { 'event-id': webhook.eventId } },
-    ]);
-    await deps.mappings.noteRemoteEvent(adapter.name, received.remoteId, webhook.occurredAt);
+    const eventId = webhook.changes.length > 1 ? `${webhook.eventId}#${index}` : webhook.eventId;
+    const snapshot = await readRemoteSnapshot(deps.prisma, adapter, account, { eventId, catalog: received.catalog, remoteId: received.remoteId, kind: received.kind, occurredAt: webhook.occurredAt });
+    await publishSnapshot(deps.bus, deps.inboundTopic, snapshot);
     published += 1;
-    log.info(context, 'published inbound change');
+    log.info({ ...context, mark: snapshot.mark, observed: snapshot.kind }, 'published remote snapshot');
   }
 
   // A concurrent delivery of the same event may have got here first: that is fine.
   await deps.prisma.processedEvent.createMany({ data: [{ consumer, eventId: webhook.eventId }], skipDuplicates: true });
   return { status: 'accepted', published, suppressed };
+}
+
+/**
+ * The event shows the object exactly as both sides last agreed (our own write coming back, or a
+ * no-op): any later change has an event of its own, so this one needs no read.
+ */
+function isEcho(link: Link | null, received: ReceivedChange): boolean {
+  if (!link || link.remoteId !== received.remoteId) return false;
+  if (received.kind === 'deleted') return link.base === null && link.status === 'SYNCED';
+  if (!received.fields || link.base === null) return false;
+  return Object.keys(diffFields(baseOf(link), flattenCustomer(received.fields))).length === 0;
 }

@@ -7,6 +7,7 @@ import { getLogger } from '../../core/logger.js';
 import { applyInboundCustomerChange } from '../catalog/customers/apply-inbound.js';
 import { CUSTOMER_CATALOG, type CustomerStore } from '../catalog/customers/customer-store.js';
 import { CatalogError } from '../errors.js';
+import type { ConflictPolicy } from '../../core/sync/merge.js';
 
 const log = getLogger('inbound');
 
@@ -19,6 +20,8 @@ export interface InboundConsumerOptions {
   groupId?: string;
   /** Partitions of the inbound topic if it must be created. */
   partitions: number;
+  /** Who wins when a field changed on both sides (SYNC_CONFLICT_POLICY). */
+  conflictPolicy: ConflictPolicy;
 }
 
 /**
@@ -40,10 +43,19 @@ export function startInboundConsumer(options: InboundConsumerOptions): Subscript
     const context = { eventId: change.id, integration: change.integration, remoteId: change.remoteId, kind: change.kind };
     const report = { catalog: change.catalog, integration: change.integration, remoteId: change.remoteId, causationId: change.id };
     try {
-      const outcome = await applyInboundCustomerChange(options.customers, change);
-      log.info({ ...context, ...outcome }, 'inbound change handled');
+      const outcome = await applyInboundCustomerChange(options.customers, change, { policy: options.conflictPolicy });
+      const { conflicts, ...summary } = outcome.result === 'duplicate' ? { ...outcome, conflicts: [] } : outcome;
+      log.info({ ...context, ...summary, conflicts: conflicts.length }, 'inbound change handled');
       if (outcome.result === 'applied') {
         await options.syncEvents.publish({ ...report, type: 'INBOUND_APPLIED', entityId: outcome.customerId, status: 'SYNCED', message: `${change.catalog} ${outcome.action}` });
+      }
+      for (const conflict of conflicts) {
+        await options.syncEvents.publish({
+          ...report,
+          type: 'CONFLICT_RESOLVED',
+          ...(conflict.entityId ? { entityId: conflict.entityId } : {}),
+          message: `${conflict.kind}${conflict.field ? ` ${conflict.field}` : ''}: ${conflict.winner === 'none' ? 'recorded' : `${conflict.winner} wins`} (${conflict.policy})`,
+        });
       }
     } catch (error) {
       if (!(error instanceof CatalogError)) throw error;

@@ -5,28 +5,35 @@ import { eventually } from '../support/eventually.js';
 import { startTestGateway, uniqueTopics } from '../support/gateway.js';
 import { data } from '../support/graphql-client.js';
 import { startTestIntegrations } from '../support/integrations.js';
-import { testStack, uniqueName } from '../support/stack.js';
-import { stripeMock } from '../support/stripe-emulators.js';
+import { uniqueName } from '../support/stack.js';
+import { createScratchDatabase } from '../support/scratch-database.js';
+import { applyMigrations } from '../../core/db/migrate.js';
+import path from 'node:path';
 
 // stripe-mock validates every request against Stripe's OpenAPI spec (unknown or mistyped
 // parameters are a 400): the outbound create, update and delete must all pass it.
 
 const topics = uniqueTopics();
-const db = createDatabase(testStack.databaseUrl);
+let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+let db: ReturnType<typeof createDatabase>;
 let gateway: Awaited<ReturnType<typeof startTestGateway>>;
 let integrations: Awaited<ReturnType<typeof startTestIntegrations>>;
 
 beforeAll(async () => {
-  // stripe-mock answers every create with the same fixture id; forget earlier runs' links to it.
-  const fixture = await stripeMock().customers.create({ email: 'fixture@example.com' });
-  await db.prisma.idMapping.deleteMany({ where: { remoteSystem: 'stripe', remoteId: fixture.id } });
-  gateway = await startTestGateway(topics);
-  integrations = await startTestIntegrations(topics, { STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_stripe_mock_unused', STRIPE_API_BASE: testStack.stripeMockUrl, STRIPE_MAX_ATTEMPTS: '1' });
+  // A database of its own: stripe-mock is another Stripe account (its key is a test key, not the
+  // emulator), and links are scoped to one account, so it must not share the emulator's links. It
+  // also answers every create with the same fixture id.
+  scratch = await createScratchDatabase();
+  await applyMigrations(scratch.url, path.resolve('prisma/migrations'));
+  db = createDatabase(scratch.url);
+  gateway = await startTestGateway({ ...topics, DATABASE_URL: scratch.url });
+  integrations = await startTestIntegrations(topics, { DATABASE_URL: scratch.url, STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_stripe_mock_unused', STRIPE_API_BASE: testStack.stripeMockUrl, STRIPE_MAX_ATTEMPTS: '1' });
 });
 afterAll(async () => {
   await integrations?.stop();
   await gateway?.stop();
-  await db.close();
+  await db?.close();
+  await scratch?.drop();
 });
 
 async function mappingAt(localId: string, version: number) {
@@ -57,6 +64,6 @@ describe('outbound requests have the shape Stripe\'s API accepts (stripe-mock)',
 
     await data(gateway.url, DeleteCustomer, { id });
     const deleted = await mappingAt(id, 3);
-    expect(deleted.lastSyncedHash).toBe('deleted');
+    expect(deleted.base).toBeNull(); // the pair no longer agrees on anything: it is gone on both sides
   });
 });

@@ -2,11 +2,8 @@ import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { classifyStripeError } from '../../integrations/adapters/stripe/errors.js';
 import { verifyStripeWebhook } from '../../integrations/adapters/stripe/inbound.js';
-import { fromCatalogCustomer } from '../../integrations/adapters/stripe/mappers/from-catalog-customer.js';
-import { fromStripeCustomer } from '../../integrations/adapters/stripe/mappers/from-stripe-customer.js';
-import { hashCustomerFields } from '../../integrations/adapters/stripe/mappers/hash.js';
-import { stripeLimitViolations } from '../../integrations/adapters/stripe/mappers/stripe-limits.js';
-import { toStripeCustomer } from '../../integrations/adapters/stripe/mappers/to-stripe-customer.js';
+import { fromStripeCustomer, stripeLimitViolations, toStripeCreateParams, toStripePatchParams } from '../../integrations/adapters/stripe/customer.mapping.js';
+import { syncedCustomerOf } from '../../core/catalogs/customer.js';
 import { PermanentError, RetryableError, WebhookRejectedError } from '../../integrations/registry/errors.js';
 import { resolveAdapters } from '../../integrations/registry/registry.js';
 
@@ -21,45 +18,53 @@ const snapshot = {
   version: 2,
 };
 
-/** What Stripe answers after a create with `params`: the same fields, Stripe's shape. */
-function asStripeCustomer(params: ReturnType<typeof toStripeCustomer>): Stripe.Customer {
-  const address = params.address as Stripe.AddressParam;
+/** What Stripe holds after a create or update with `params`: the same fields, Stripe's shape. */
+function asStripeCustomer(params: Stripe.CustomerCreateParams, previous?: Stripe.Customer): Stripe.Customer {
+  const address = params.address as Stripe.AddressParam | undefined;
   const orNull = (value: string | undefined) => (value ? value : null);
+  const metadata = { ...(previous?.metadata ?? {}), ...(params.metadata as Record<string, string>) };
+  for (const [key, value] of Object.entries(metadata)) if (value === '') delete metadata[key];
   return {
+    ...previous,
     id: 'cus_1',
     object: 'customer',
-    email: orNull(params.email as string),
-    name: orNull(params.name as string),
-    phone: orNull(params.phone as string),
-    address: { line1: orNull(address.line1), line2: orNull(address.line2), city: orNull(address.city), state: orNull(address.state), postal_code: orNull(address.postal_code), country: orNull(address.country) },
-    metadata: params.metadata as Record<string, string>,
+    email: params.email !== undefined ? orNull(params.email) : (previous?.email ?? null),
+    name: params.name !== undefined ? orNull(params.name) : (previous?.name ?? null),
+    phone: params.phone !== undefined ? orNull(params.phone) : (previous?.phone ?? null),
+    address: address
+      ? { line1: orNull(address.line1), line2: orNull(address.line2), city: orNull(address.city), state: orNull(address.state), postal_code: orNull(address.postal_code), country: orNull(address.country) }
+      : (previous?.address ?? null),
+    metadata,
   } as Stripe.Customer;
 }
 
-describe('Stripe customer mappers', () => {
-  it('round-trip: the hash of what we send equals the hash of what Stripe sends back (echo detection)', () => {
-    const fields = fromCatalogCustomer(snapshot);
-    const params = toStripeCustomer(fields, localId);
+describe('Stripe customer mapping (customer.mapping.ts)', () => {
+  it('round-trip: what Stripe sends back after a create equals the synced fields sent', () => {
+    const fields = syncedCustomerOf(snapshot);
+    const params = toStripeCreateParams(fields, localId);
     expect(params.metadata).toEqual({ plan: 'pro', seats: '3', local_id: localId });
-    expect(hashCustomerFields(fromStripeCustomer(asStripeCustomer(params)))).toBe(hashCustomerFields(fields));
+    expect(fromStripeCustomer(asStripeCustomer(params))).toEqual(fields);
   });
 
-  it('a real change changes the hash; key order does not', () => {
-    const fields = fromCatalogCustomer(snapshot);
-    expect(hashCustomerFields(fromCatalogCustomer({ ...snapshot, name: 'Ada L.' }))).not.toBe(hashCustomerFields(fields));
-    expect(hashCustomerFields(fromCatalogCustomer({ ...snapshot, metadata: { seats: 3, plan: 'pro' } }))).toBe(hashCustomerFields(fields));
+  it('a patch sends only the changed fields, unsets removed metadata keys, and round-trips', () => {
+    const before = asStripeCustomer(toStripeCreateParams(syncedCustomerOf(snapshot), localId));
+    const patch = { name: null, 'metadata.seats': null, 'metadata.tier': 'gold' };
+    const params = toStripePatchParams(patch, localId);
+    expect(params).toEqual({ name: '', metadata: { seats: '', tier: 'gold', local_id: localId } });
+    expect(fromStripeCustomer(asStripeCustomer(params, before))).toEqual({ ...syncedCustomerOf(snapshot), name: null, metadata: { plan: 'pro', tier: 'gold' } });
+    expect(toStripePatchParams({ phone: '+44 20 7946 0000' }, localId)).toEqual({ phone: '+44 20 7946 0000' });
   });
 
   it('treats an address with no line set, and empty metadata values, as absent', () => {
-    expect(fromCatalogCustomer({ ...snapshot, address: { line1: null, country: null } }).address).toBeNull();
-    const customer = asStripeCustomer(toStripeCustomer(fromCatalogCustomer({ ...snapshot, address: null }), localId));
+    expect(syncedCustomerOf({ ...snapshot, address: { line1: null, country: null } }).address).toBeNull();
+    const customer = asStripeCustomer(toStripeCreateParams(syncedCustomerOf({ ...snapshot, address: null }), localId));
     expect(fromStripeCustomer({ ...customer, metadata: { plan: '', local_id: localId } } as Stripe.Customer)).toMatchObject({ address: null, metadata: {} });
   });
 
   it('knows Stripe\'s field limits', () => {
-    expect(stripeLimitViolations(toStripeCustomer(fromCatalogCustomer(snapshot), localId))).toEqual([]);
+    expect(stripeLimitViolations(syncedCustomerOf(snapshot))).toEqual([]);
     const tooMany = Object.fromEntries(Array.from({ length: 50 }, (_, index) => [`k${index}`, 'v']));
-    expect(stripeLimitViolations(toStripeCustomer(fromCatalogCustomer({ ...snapshot, metadata: tooMany, phone: '+1 555 555 555 555 555' }), localId))).toEqual([
+    expect(stripeLimitViolations(syncedCustomerOf({ ...snapshot, metadata: tooMany, phone: '+1 555 555 555 555 555' }))).toEqual([
       'metadata has 51 keys (with local_id); Stripe allows 50',
       'phone is over 20 characters',
     ]);
@@ -87,12 +92,12 @@ describe('Stripe webhook verification (real HMAC signatures)', () => {
   const event = (type: string) =>
     JSON.stringify({ id: 'evt_1', object: 'event', type, created: 1_700_000_000, data: { object: { id: 'cus_9', object: 'customer', email: 'a@b.co', metadata: { local_id: localId } } } });
 
-  it('translates a signed customer event into an adapter-neutral inbound change', () => {
+  it('translates a signed customer event into an adapter-neutral received change', () => {
     const payload = event('customer.updated');
     const verified = verifyStripeWebhook(stripe, secret, { rawBody: Buffer.from(payload), headers: { 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp: Math.floor(Date.now() / 1000) }) } });
     expect(verified.eventId).toBe('evt_1');
     expect(verified.changes).toEqual([
-      expect.objectContaining({ id: 'evt_1', integration: 'stripe', catalog: 'customer', kind: 'updated', remoteId: 'cus_9', localId, data: expect.objectContaining({ email: 'a@b.co' }) }),
+      { catalog: 'customer', kind: 'updated', remoteId: 'cus_9', localId, fields: expect.objectContaining({ email: 'a@b.co', metadata: {} }) },
     ]);
   });
 

@@ -28,6 +28,8 @@ export const stripeConfigSchema = z
       apiBase: env.STRIPE_API_BASE ?? (emulator ? LOCALSTRIPE_URL : 'https://api.stripe.com'),
       /** True when talking to localstripe: the webhook endpoint is registered on it at start. */
       registerWebhookOnEmulator: emulator,
+      /** No key: an emulator, whose objects belong to no real account. */
+      emulator,
       maxAttempts: env.STRIPE_MAX_ATTEMPTS,
     };
   });

@@ -1,13 +1,10 @@
 import Stripe from 'stripe';
-import type { InboundChange } from '../../../core/events/inbound-change.js';
-import type { VerifiedWebhook, WebhookRequest } from '../../registry/adapter.js';
+import type { ReceivedChange, RemoteState, VerifiedWebhook, WebhookRequest } from '../../registry/adapter.js';
 import { WebhookRejectedError } from '../../registry/errors.js';
+import { fromStripeCustomer, localIdOf } from './customer.mapping.js';
 import { classifyStripeError, isMissing } from './errors.js';
-import type { CustomerFields } from './mappers/customer-fields.js';
-import { fromStripeCustomer, localIdOf } from './mappers/from-stripe-customer.js';
-import { DELETED_HASH, hashCustomerFields } from './mappers/hash.js';
 
-const CUSTOMER_EVENTS: Record<string, InboundChange['kind']> = {
+const CUSTOMER_EVENTS: Record<string, ReceivedChange['kind']> = {
   'customer.created': 'created',
   'customer.updated': 'updated',
   'customer.deleted': 'deleted',
@@ -28,30 +25,23 @@ export function verifyStripeWebhook(stripe: Stripe, webhookSecret: string, reque
   if (!kind) return { eventId: event.id, occurredAt, changes: [] };
   const customer = event.data.object as Stripe.Customer;
   if (!customer?.id) throw new WebhookRejectedError(`${event.type} ${event.id} carries no customer`);
-  return { eventId: event.id, occurredAt, changes: [toInboundChange(event.id, kind, customer, occurredAt)] };
+  const localId = localIdOf(customer);
+  return {
+    eventId: event.id,
+    occurredAt,
+    changes: [{ catalog: 'customer', kind, remoteId: customer.id, ...(localId ? { localId } : {}), ...(kind === 'deleted' ? {} : { fields: fromStripeCustomer(customer) }) }],
+  };
 }
 
-/** The customer's current state in Stripe, as an inbound change replacing `change`. */
-export async function refetchStripeCustomer(stripe: Stripe, change: InboundChange): Promise<InboundChange> {
+/** The customer as it is in Stripe now (a deleted customer reads as gone). */
+export async function fetchStripeCustomer(stripe: Stripe, remoteId: string): Promise<RemoteState> {
   try {
-    const customer = await stripe.customers.retrieve(change.remoteId);
-    if ('deleted' in customer && customer.deleted) return { ...change, kind: 'deleted', data: undefined, hash: DELETED_HASH };
-    return toInboundChange(change.id, change.kind === 'deleted' ? 'updated' : change.kind, customer as Stripe.Customer, new Date(change.occurredAt));
+    const customer = await stripe.customers.retrieve(remoteId);
+    if ('deleted' in customer && customer.deleted) return { exists: false, remoteId };
+    const localId = localIdOf(customer as Stripe.Customer);
+    return { exists: true, remoteId, ...(localId ? { localId } : {}), fields: fromStripeCustomer(customer as Stripe.Customer) };
   } catch (error) {
-    if (isMissing(error)) return { ...change, kind: 'deleted', data: undefined, hash: DELETED_HASH };
+    if (isMissing(error)) return { exists: false, remoteId };
     throw classifyStripeError(error);
   }
-}
-
-function toInboundChange(eventId: string, kind: InboundChange['kind'], customer: Stripe.Customer, occurredAt: Date): InboundChange {
-  const localId = localIdOf(customer);
-  const base = { id: eventId, integration: 'stripe', catalog: 'customer', kind, remoteId: customer.id, occurredAt: occurredAt.toISOString(), ...(localId ? { localId } : {}) };
-  if (kind === 'deleted') return { ...base, hash: DELETED_HASH };
-  const fields = fromStripeCustomer(customer);
-  return { ...base, data: toCatalogData(fields), hash: hashCustomerFields(fields) };
-}
-
-/** The synced fields in the catalog's input shape. */
-function toCatalogData(fields: CustomerFields): Record<string, unknown> {
-  return { email: fields.email, name: fields.name, phone: fields.phone, address: fields.address, metadata: fields.metadata };
 }

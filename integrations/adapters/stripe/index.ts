@@ -1,11 +1,12 @@
 import { defineAdapter } from '../../registry/adapter.js';
 import { createStripeClient } from './client.js';
 import { stripeConfigSchema, type StripeAdapterConfig } from './config.js';
-import { refetchStripeCustomer, verifyStripeWebhook } from './inbound.js';
-import { applyToStripe } from './outbound.js';
+import { fetchStripeCustomer, verifyStripeWebhook } from './inbound.js';
+import { stripeOutbound } from './outbound.js';
 import { registerLocalstripeWebhook } from './localstripe.js';
+import { stripeAccount } from './account.js';
 
-/** Stripe customers <-> the customer catalog. Mappers: ./mappers; config: ./config.ts. */
+/** Stripe customers <-> the customer catalog. Field mapping: ./customer.mapping.ts; config: ./config.ts. */
 export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
   name: 'stripe',
   configSchema: stripeConfigSchema,
@@ -14,10 +15,11 @@ export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
     return {
       catalogs: ['customer'],
       maxAttempts: config.maxAttempts,
-      outbound: { apply: (change, mapping) => applyToStripe(stripe, change, mapping) },
+      account: () => stripeAccount(stripe, config),
+      outbound: stripeOutbound(stripe),
       inbound: {
         verify: (request) => verifyStripeWebhook(stripe, config.webhookSecret, request),
-        refetch: (change) => refetchStripeCustomer(stripe, change),
+        fetch: (_catalog, remoteId) => fetchStripeCustomer(stripe, remoteId),
       },
       async start({ webhookUrl }) {
         if (config.registerWebhookOnEmulator) await registerLocalstripeWebhook(config.apiBase, webhookUrl, config.webhookSecret);

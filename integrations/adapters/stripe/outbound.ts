@@ -1,50 +1,56 @@
 import type Stripe from 'stripe';
-import { changeKindOf, type ChangeEnvelope } from '../../../core/events/envelope.js';
-import type { MappingState, OutboundResult } from '../../registry/adapter.js';
+import type { AdapterInstance } from '../../registry/adapter.js';
 import { PermanentError } from '../../registry/errors.js';
+import { localIdOf, stripeLimitViolations, toStripeCreateParams, toStripePatchParams } from './customer.mapping.js';
 import { classifyStripeError, isMissing } from './errors.js';
-import { fromCatalogCustomer } from './mappers/from-catalog-customer.js';
-import { DELETED_HASH, hashCustomerFields } from './mappers/hash.js';
-import { stripeLimitViolations } from './mappers/stripe-limits.js';
-import { toStripeCustomer } from './mappers/to-stripe-customer.js';
 
-/** Applies one catalog change to Stripe. Every write carries an Idempotency-Key derived from the event. */
-export async function applyToStripe(stripe: Stripe, change: ChangeEnvelope, mapping: MappingState | null): Promise<OutboundResult> {
-  const idempotencyKey = `catalog-gateway:${change.id}`;
-  const remoteId = mapping?.remoteId ?? null;
-  if (changeKindOf(change) === 'deleted') {
-    if (remoteId) {
-      await stripe.customers.del(remoteId, {}, { idempotencyKey }).catch((error: unknown) => {
-        if (!isMissing(error)) throw classifyStripeError(error); // a missing customer is already deleted
-      });
-    }
-    return { remoteId, hash: DELETED_HASH, fields: null };
-  }
-
-  const fields = fromCatalogCustomer(change.data);
-  const params = toStripeCustomer(fields, change.entityId);
-  // Stripe keeps metadata keys an update leaves out: unset the ones the catalog removed.
-  const previous = mapping?.lastSyncedFields ? fromCatalogCustomer(mapping.lastSyncedFields).metadata : {};
-  for (const key of Object.keys(previous)) if (!(key in fields.metadata)) params.metadata = { ...params.metadata, [key]: '' };
-  const violations = stripeLimitViolations(params);
-  if (violations.length > 0) throw new PermanentError(`Stripe would reject this customer: ${violations.join('; ')}`);
-
-  const result = { hash: hashCustomerFields(fields), fields: { ...fields } };
-  try {
-    if (remoteId) {
+/** Local changes to Stripe customers: creates, patches and deletes, each with an Idempotency-Key. */
+export function stripeOutbound(stripe: Stripe): AdapterInstance['outbound'] {
+  return {
+    async create({ localId, fields, idempotencyKey }) {
+      refuseOverLimits(stripeLimitViolations(fields));
       try {
-        await stripe.customers.update(remoteId, params, { idempotencyKey });
-        return { remoteId, ...result };
+        const created = await stripe.customers.create(toStripeCreateParams(fields, localId), { idempotencyKey });
+        return { remoteId: created.id };
       } catch (error) {
-        // Deleted in Stripe meanwhile: deletes are final, so no re-create; Stripe's
-        // customer.deleted webhook deletes it locally.
-        if (isMissing(error)) return { remoteId, hash: DELETED_HASH, fields: null };
-        throw error;
+        throw classifyStripeError(error);
       }
-    }
-    const created = await stripe.customers.create(params, { idempotencyKey });
-    return { remoteId: created.id, ...result };
-  } catch (error) {
-    throw classifyStripeError(error);
-  }
+    },
+
+    async update({ localId, remoteId, patch, after, idempotencyKey }) {
+      refuseOverLimits(stripeLimitViolations(after));
+      try {
+        await stripe.customers.update(remoteId, toStripePatchParams(patch, localId), { idempotencyKey });
+        return 'updated';
+      } catch (error) {
+        if (isMissing(error)) return 'missing';
+        throw classifyStripeError(error);
+      }
+    },
+
+    async delete({ remoteId, idempotencyKey }) {
+      try {
+        await stripe.customers.del(remoteId, {}, { idempotencyKey });
+      } catch (error) {
+        if (!isMissing(error)) throw classifyStripeError(error); // already gone is what we wanted
+      }
+    },
+
+    // Lists by email (read-after-write, unlike Stripe Search) and checks metadata.local_id.
+    async findByLocalId({ localId, fields }) {
+      if (!fields.email) return null;
+      try {
+        for await (const customer of stripe.customers.list({ email: fields.email, limit: 100 })) {
+          if (localIdOf(customer) === localId) return customer.id;
+        }
+        return null;
+      } catch (error) {
+        throw classifyStripeError(error);
+      }
+    },
+  };
+}
+
+function refuseOverLimits(violations: string[]): void {
+  if (violations.length > 0) throw new PermanentError(`Stripe would reject this customer: ${violations.join('; ')}`);
 }

@@ -1,134 +1,237 @@
+import { CUSTOMER_CATALOG, flattenCustomer, syncedCustomerOf, unflattenCustomer, type FlatFields, type SyncedAddress } from '../../../core/catalogs/customer.js';
 import type { Customer } from '../../../core/db/generated/client.js';
-import { toJsonInput } from '../../../core/db/json.js';
-import { Prisma } from '../../../core/db/prisma.js';
 import type { InboundChange } from '../../../core/events/inbound-change.js';
-import { createCustomerInputSchema, validate, type CreateCustomerInput } from './customer-input.js';
-import { CUSTOMER_CATALOG, type CustomerStore } from './customer-store.js';
+import { recordConflicts, type ConflictRecord } from '../../../core/sync/conflicts.js';
+import { baseOf, fieldMarksOf, liveLinkOf, lockByLocal, lockByRemote, updateLink, upsertLink, type Link, type Tx } from '../../../core/sync/link-store.js';
+import { diffFields, mergeInbound, type ConflictPolicy } from '../../../core/sync/merge.js';
+import { createCustomerInputSchema, updateCustomerInputSchema, validate } from './customer-input.js';
+import type { CustomerStore } from './customer-store.js';
 
 export type InboundOutcome =
   | { result: 'duplicate' }
-  | { result: 'applied'; customerId: string; action: 'created' | 'updated' | 'linked' | 'deleted' | 'unchanged' }
-  | { result: 'ignored'; customerId?: string; reason: string };
+  | { result: 'applied'; customerId: string; action: 'created' | 'updated' | 'linked' | 'deleted' | 'unchanged'; conflicts: ConflictRecord[] }
+  | { result: 'ignored'; customerId?: string; reason: string; conflicts: ConflictRecord[] };
 
-/** Fields an integration may set; compared one by one so an unchanged webhook changes nothing. */
-const SYNCED_FIELDS = ['email', 'name', 'phone', 'address', 'metadata'] as const;
+export interface InboundApplyOptions {
+  policy: ConflictPolicy;
+}
 
 /**
- * Applies a change from an integration to the catalog, once per remote event, in one transaction:
- * the customer row, its outbox event (origin = the integration, so it is not sent back there) and
- * the link in id_mapping. Throws ValidationError for data the catalog cannot accept.
+ * Merges a remote snapshot into the catalog, once per remote event, in one transaction that holds
+ * the pair's row lock and the customer's: only what changed remotely since the base is applied,
+ * conflicts are settled by the policy and recorded, the base moves by what was applied, and the
+ * customer's outbox event carries origin = the integration. Throws ValidationError for data the
+ * catalog cannot accept.
  */
-export async function applyInboundCustomerChange(store: CustomerStore, change: InboundChange): Promise<InboundOutcome> {
-  const input = change.kind === 'deleted' ? undefined : validate(createCustomerInputSchema, change.data ?? {});
-  const source = { origin: change.integration, causationId: change.id };
-
+export async function applyInboundCustomerChange(store: CustomerStore, change: InboundChange, options: InboundApplyOptions): Promise<InboundOutcome> {
   return store.inTransaction(async (tx) => {
     const first = await tx.processedEvent.createMany({
       data: [{ consumer: 'gateway.inbound', eventId: `${change.integration}:${change.id}` }],
       skipDuplicates: true,
     });
     if (first.count === 0) return { result: 'duplicate' };
+    const link = await lockByRemote(tx, change.integration, change.remoteId);
+    return link ? applyToLinked(store, tx, change, link, options) : applyToUnlinked(store, tx, change, options);
+  }, change.data?.email);
+}
 
-    const { customer, via } = await locate(tx, change, input);
-    let outcome: InboundOutcome;
-    let current: Customer | undefined = customer ?? undefined;
+async function applyToLinked(store: CustomerStore, tx: Tx, change: InboundChange, link: Link, options: InboundApplyOptions): Promise<InboundOutcome> {
+  const conflicts: ConflictRecord[] = [];
+  const about = { catalog: CUSTOMER_CATALOG, integration: change.integration, remoteId: change.remoteId, entityId: link.localId };
+  if (change.localId && change.localId !== link.localId && !(await recorded(tx, about, 'LINK_MISMATCH', change.localId))) {
+    // The link stands; the remote object's claim to another local id is recorded and ignored.
+    conflicts.push({ ...about, kind: 'LINK_MISMATCH', field: 'metadata.local_id', localValue: link.localId, remoteValue: change.localId, winner: 'local', policy: 'links-are-never-stolen' });
+  }
+  const mark = BigInt(change.mark);
+  if (link.remoteMark !== null && mark <= link.remoteMark) {
+    await recordConflicts(tx, conflicts);
+    return { result: 'ignored', customerId: link.localId, reason: 'an equally new or newer snapshot was applied', conflicts };
+  }
+  const customer = await lockCustomer(tx, link.localId);
+  const local = customer ? flattenCustomer(syncedCustomerOf(customer)) : {};
+  const base = baseOf(link);
 
-    if (change.kind === 'deleted') {
-      if (!customer || customer.deletedAt) {
-        outcome = { result: 'ignored', ...(customer ? { customerId: customer.id } : {}), reason: 'already deleted or never known' };
-      } else {
-        current = await store.deleteIn(tx, customer.id, source);
-        outcome = { result: 'applied', customerId: customer.id, action: 'deleted' };
-      }
-    } else if (customer?.deletedAt) {
-      // Deletes are final: a late create or update cannot bring the customer back.
-      return { result: 'ignored', customerId: customer.id, reason: 'customer was deleted' };
-    } else if (!customer) {
-      current = await store.createIn(tx, input!, source);
-      outcome = { result: 'applied', customerId: current.id, action: 'created' };
-    } else {
-      const changed = changedFields(customer, input!);
-      if (Object.keys(changed).length > 0) {
-        current = await store.updateIn(tx, customer.id, changed, source);
-        outcome = { result: 'applied', customerId: customer.id, action: 'updated' };
-      } else {
-        outcome = { result: 'applied', customerId: customer.id, action: via === 'email' ? 'linked' : 'unchanged' };
+  if (change.kind === 'deleted') {
+    if (!customer || customer.deletedAt) {
+      await updateLink(tx, link.id, { base: null, fieldMarks: null, remoteMark: mark }, { synced: true });
+      await recordConflicts(tx, conflicts);
+      return { result: 'ignored', customerId: link.localId, reason: 'already deleted', conflicts };
+    }
+    const unsynced = link.base !== null ? diffFields(base, local) : {};
+    if (Object.keys(unsynced).length > 0) {
+      conflicts.push({ ...about, kind: 'DELETE_VS_UPDATE', localValue: unflattenCustomer(local), remoteValue: null, winner: 'remote', policy: 'delete-wins' });
+    }
+    const deleted = await store.deleteIn(tx, customer.id, { origin: change.integration, causationId: change.id });
+    await updateLink(tx, link.id, { base: null, fieldMarks: null, remoteMark: mark, lastSyncedVersion: deleted.version, lastRemoteEventAt: new Date(change.occurredAt) }, { synced: true });
+    await recordConflicts(tx, conflicts);
+    return { result: 'applied', customerId: customer.id, action: 'deleted', conflicts };
+  }
+
+  const remote = flattenCustomer(change.data!);
+  if (!customer || customer.deletedAt || link.base === null) {
+    // Deletes are final: a late create or update cannot bring the customer back.
+    if (link.base !== null || Object.keys(diffFields(base, remote)).length > 0) {
+      if (customer?.deletedAt && link.base !== null) {
+        conflicts.push({ ...about, kind: 'DELETE_VS_UPDATE', localValue: null, remoteValue: unflattenCustomer(remote), winner: 'local', policy: 'delete-wins' });
       }
     }
+    await recordConflicts(tx, conflicts);
+    return { result: 'ignored', customerId: link.localId, reason: 'customer was deleted', conflicts };
+  }
 
-    if (current) await link(tx, change, current);
-    return outcome;
-  }, input?.email);
+  const merged = mergeInbound({
+    base,
+    local,
+    remote,
+    remoteMark: mark,
+    fieldMarks: fieldMarksOf(link),
+    policy: options.policy,
+    localChangedAt: customer.updatedAt,
+    remoteChangedAt: new Date(change.occurredAt),
+  });
+  for (const conflict of merged.conflicts) conflicts.push({ ...about, kind: 'FIELD', ...conflict, policy: options.policy });
+  const outcome = await writeMerge(store, tx, change, customer, link, merged.localPatch, merged.base, mark, merged.localWon);
+  await recordConflicts(tx, conflicts);
+  return { result: 'applied', customerId: customer.id, action: outcome, conflicts };
+}
+
+async function applyToUnlinked(store: CustomerStore, tx: Tx, change: InboundChange, options: InboundApplyOptions): Promise<InboundOutcome> {
+  const conflicts: ConflictRecord[] = [];
+  const about = { catalog: CUSTOMER_CATALOG, integration: change.integration, remoteId: change.remoteId };
+  if (change.kind === 'deleted') return { result: 'ignored', reason: 'never linked', conflicts };
+  const remote = flattenCustomer(change.data!);
+  const mark = BigInt(change.mark);
+
+  // Link by the local id the remote object carries, then by email; only to a customer with no live
+  // link to this integration: links are never stolen.
+  const candidates: Array<{ customer: Customer; via: 'localId' | 'email' }> = [];
+  if (change.localId) {
+    const byId = await lockCustomer(tx, change.localId);
+    if (byId && !byId.deletedAt) candidates.push({ customer: byId, via: 'localId' });
+  }
+  if (change.data?.email) {
+    const byEmail = await tx.customer.findFirst({ where: { email: change.data.email.toLowerCase(), deletedAt: null } });
+    if (byEmail && !candidates.some((candidate) => candidate.customer.id === byEmail.id)) candidates.push({ customer: await lockCustomer(tx, byEmail.id) ?? byEmail, via: 'email' });
+  }
+  for (const { customer, via } of candidates) {
+    const key = { catalog: CUSTOMER_CATALOG, localId: customer.id, remoteSystem: change.integration };
+    const existing = await lockByLocal(tx, key);
+    const live = existing ? await liveLinkOf(tx, key) : null;
+    if (live) {
+      const kind = via === 'localId' ? 'LINK_MISMATCH' : 'DUPLICATE_REMOTE';
+      if (!(await recorded(tx, { ...about, entityId: customer.id }, kind, change.remoteId))) {
+        conflicts.push({ ...about, entityId: customer.id, kind, field: via === 'localId' ? 'metadata.local_id' : 'email', localValue: live.remoteId, remoteValue: change.remoteId, winner: 'none', policy: 'links-are-never-stolen' });
+      }
+      continue;
+    }
+    // Two records that never agreed on anything: an empty base, so each field set on one side only
+    // is taken, and each field set differently on both is a conflict settled by the policy.
+    const merged = mergeInbound({
+      base: {},
+      local: flattenCustomer(syncedCustomerOf(customer)),
+      remote,
+      remoteMark: mark,
+      fieldMarks: {},
+      policy: options.policy,
+      localChangedAt: customer.updatedAt,
+      remoteChangedAt: new Date(change.occurredAt),
+    });
+    for (const conflict of merged.conflicts) conflicts.push({ ...about, entityId: customer.id, kind: 'FIELD', ...conflict, policy: options.policy });
+    const link = existing ?? (await upsertLink(tx, key, { remoteId: change.remoteId, remoteAccount: change.remoteAccount, remoteMode: change.remoteMode }));
+    await updateLink(tx, link.id, { remoteId: change.remoteId, remoteAccount: change.remoteAccount, remoteMode: change.remoteMode, pendingRequest: null });
+    await writeMerge(store, tx, change, customer, link, merged.localPatch, merged.base, mark, true);
+    await recordConflicts(tx, conflicts);
+    return { result: 'applied', customerId: customer.id, action: 'linked', conflicts };
+  }
+  if (candidates.length > 0) {
+    await recordConflicts(tx, conflicts);
+    return { result: 'ignored', reason: 'its local match is linked to another remote object', conflicts };
+  }
+
+  const input = validate(createCustomerInputSchema, toCustomerInput(remote, {}));
+  const created = await store.createIn(tx, input, { origin: change.integration, causationId: change.id });
+  await upsertLink(tx, { catalog: CUSTOMER_CATALOG, localId: created.id, remoteSystem: change.integration }, {
+    remoteId: change.remoteId,
+    remoteAccount: change.remoteAccount,
+    remoteMode: change.remoteMode,
+    // What was created is what both sides now hold, as the catalog normalised it.
+    base: syncedCustomerOf(created),
+    fieldMarks: {},
+    remoteMark: mark,
+    lastSyncedVersion: created.version,
+    lastRemoteEventAt: new Date(change.occurredAt),
+  });
+  return { result: 'applied', customerId: created.id, action: 'created', conflicts };
 }
 
 /**
- * The local customer a remote change is about: by local id, by mapping, else (not for deletes)
- * the live customer with the same email, which is then linked instead of duplicated.
+ * Writes the merge: the fields the remote side won, the new base, the mark. When a local value won
+ * (or the pair was just linked), the customer is re-sent to the integration so its remote side
+ * catches up even if no local change event is pending.
  */
-async function locate(
-  tx: Prisma.TransactionClient,
+async function writeMerge(
+  store: CustomerStore,
+  tx: Tx,
   change: InboundChange,
-  input: CreateCustomerInput | undefined,
-): Promise<{ customer: Customer | null; via?: 'localId' | 'mapping' | 'email' }> {
-  if (change.localId) {
-    const byId = await tx.customer.findUnique({ where: { id: change.localId } });
-    if (byId) return { customer: byId, via: 'localId' };
+  customer: Customer,
+  link: Link,
+  localPatch: FlatFields,
+  base: FlatFields,
+  mark: bigint,
+  pushLocal: boolean,
+): Promise<'updated' | 'unchanged' | 'linked'> {
+  const source = { origin: change.integration, causationId: change.id };
+  let version = customer.version;
+  if (Object.keys(localPatch).length > 0) {
+    const input = validate(updateCustomerInputSchema, toCustomerInput(localPatch, customer));
+    version = (await store.updateIn(tx, customer.id, input, source)).version;
   }
-  const mapping = await tx.idMapping.findUnique({ where: { remoteSystem_remoteId: { remoteSystem: change.integration, remoteId: change.remoteId } } });
-  if (mapping) return { customer: await tx.customer.findUnique({ where: { id: mapping.localId } }), via: 'mapping' };
-  if (input) {
-    const byEmail = await tx.customer.findFirst({ where: { email: input.email, deletedAt: null } });
-    if (byEmail) return { customer: byEmail, via: 'email' };
-  }
-  return { customer: null };
-}
-
-/** Records (in the same transaction) that the customer now equals the remote object. */
-async function link(tx: Prisma.TransactionClient, change: InboundChange, customer: Customer): Promise<void> {
-  const now = new Date();
-  const state = {
-    remoteId: change.remoteId,
-    status: 'SYNCED' as const,
-    lastSyncedHash: change.hash ?? null,
-    lastSyncedFields: change.data ? toJsonInput(change.data) : Prisma.DbNull,
-    lastSyncedVersion: customer.version,
-    lastSyncedAt: now,
-    // Inbound changes of one remote object arrive in order (keyed by remote id): this is the newest.
+  await updateLink(tx, link.id, {
+    base: unflattenCustomer(base),
+    remoteMark: mark,
     lastRemoteEventAt: new Date(change.occurredAt),
-    lastError: null,
-    attempts: 0,
-    updatedAt: now,
-  };
-  await tx.idMapping.upsert({
-    where: { catalog_localId_remoteSystem: { catalog: CUSTOMER_CATALOG, localId: customer.id, remoteSystem: change.integration } },
-    create: { catalog: CUSTOMER_CATALOG, localId: customer.id, remoteSystem: change.integration, ...state },
-    update: state,
-  });
+    // Change events of older versions are stale: this version's event (or a resync) carries what is still pending.
+    lastSyncedVersion: Math.max(version, link.lastSyncedVersion ?? 0),
+  }, { synced: true });
+  // A local write is followed by its own change event; without one, a resync carries what the
+  // remote side still lacks.
+  const unsent = diffFields(base, flattenCustomer(syncedCustomerOf(customer)));
+  if (pushLocal && version === customer.version && Object.keys(unsent).length > 0) await store.resyncIn(tx, customer.id, change.integration);
+  return link.remoteId === null || link.base === null ? 'linked' : Object.keys(localPatch).length > 0 ? 'updated' : 'unchanged';
 }
 
-function changedFields(customer: Customer, input: CreateCustomerInput): Partial<CreateCustomerInput> {
-  const changed: Partial<CreateCustomerInput> = {};
-  for (const field of SYNCED_FIELDS) {
-    const next = input[field] ?? null;
-    const previous = customer[field] ?? null;
-    if (!sameJson(previous, next)) Object.assign(changed, { [field]: next });
+/** The catalog input that sets the patched fields (metadata keys merged into the current metadata). */
+function toCustomerInput(patch: FlatFields, customer: Pick<Customer, 'metadata'> | Record<string, never>): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  let metadata: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === 'address') input.address = value ? addressInput(value as SyncedAddress) : null;
+    else if (key === 'email' || key === 'name' || key === 'phone') input[key] = value as string | null;
+    else if (key.startsWith('metadata.')) {
+      metadata ??= { ...((('metadata' in customer && customer.metadata) as Record<string, unknown> | null) ?? {}) };
+      const name = key.slice('metadata.'.length);
+      if (value === null) delete metadata[name];
+      else metadata[name] = value;
+    }
   }
-  if (changed.email === null) delete changed.email; // email cannot be cleared
-  return changed;
+  if (metadata !== undefined) input.metadata = Object.keys(metadata).length > 0 ? metadata : null;
+  return input;
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
-  const empty = (value: unknown) => value === null || (typeof value === 'object' && value !== null && Object.keys(value).length === 0);
-  if (empty(a) && empty(b)) return true;
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+function addressInput(address: SyncedAddress): Record<string, string> {
+  return Object.fromEntries(Object.entries(address).filter(([, value]) => value !== null)) as Record<string, string>;
 }
 
-function sortKeys(value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== null && item !== undefined)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, item]) => [key, sortKeys(item)]),
-  );
+async function lockCustomer(tx: Tx, id: string): Promise<Customer | null> {
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM customer WHERE id = ${id}::uuid FOR UPDATE`;
+  return rows[0] ? tx.customer.findUnique({ where: { id } }) : null;
+}
+
+/** A conflict of this kind about this pair and value is already on record (repeated events add nothing). */
+async function recorded(tx: Tx, about: { integration: string; remoteId: string; entityId: string }, kind: 'LINK_MISMATCH' | 'DUPLICATE_REMOTE', value: string): Promise<boolean> {
+  const found = await tx.syncConflict.findFirst({
+    where: { integration: about.integration, remoteId: about.remoteId, entityId: about.entityId, kind, remoteValue: { equals: value } },
+    select: { id: true },
+  });
+  return found !== null;
 }

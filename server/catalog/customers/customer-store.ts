@@ -6,7 +6,8 @@ import { appendToOutbox } from '../../outbox/append.js';
 import type { CreateCustomerInput, UpdateCustomerInput } from './customer-input.js';
 import { customerSnapshot } from './customer-snapshot.js';
 
-export const CUSTOMER_CATALOG = 'customer';
+export { CUSTOMER_CATALOG } from '../../../core/catalogs/customer.js';
+import { CUSTOMER_CATALOG } from '../../../core/catalogs/customer.js';
 
 /** Who made a change: `local` (GraphQL) or an integration, and the event that caused it. */
 export interface ChangeSource {
@@ -43,12 +44,19 @@ export class CustomerStore {
 
   /** Re-publishes a customer's current state for one integration only (repairs a failed sync). */
   resync(id: string, integration: string): Promise<Customer> {
-    return this.inTransaction(async (tx) => {
-      const customer = await tx.customer.findFirst({ where: { id, deletedAt: null } });
-      if (!customer) throw new NotFoundError('Customer', id);
-      await this.record(tx, 'updated', customer, LOCAL, integration);
-      return customer;
-    });
+    return this.inTransaction((tx) => this.resyncIn(tx, id, integration));
+  }
+
+  /**
+   * Reads the customer under its row lock, so a concurrent update either commits first (and is
+   * what the resync sends) or waits: an older state is never published after a newer one.
+   */
+  async resyncIn(tx: Tx, id: string, integration: string): Promise<Customer> {
+    await tx.$queryRaw`SELECT id FROM customer WHERE id = ${id}::uuid FOR UPDATE`;
+    const customer = await tx.customer.findFirst({ where: { id, deletedAt: null } });
+    if (!customer) throw new NotFoundError('Customer', id);
+    await this.record(tx, 'updated', customer, LOCAL, integration);
+    return customer;
   }
 
   async createIn(tx: Tx, input: CreateCustomerInput, source: ChangeSource): Promise<Customer> {
