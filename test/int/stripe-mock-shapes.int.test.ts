@@ -5,7 +5,7 @@ import { eventually } from '../support/eventually.js';
 import { startTestGateway, uniqueTopics } from '../support/gateway.js';
 import { data } from '../support/graphql-client.js';
 import { startTestIntegrations } from '../support/integrations.js';
-import { uniqueName } from '../support/stack.js';
+import { testStack, uniqueName } from '../support/stack.js';
 import { createScratchDatabase } from '../support/scratch-database.js';
 import { applyMigrations } from '../../core/db/migrate.js';
 import path from 'node:path';
