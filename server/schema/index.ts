@@ -5,6 +5,7 @@ import './errors.js';
 import './sync-state.js';
 import './customer.js';
 import './sync-event.js';
+import './sync-conflict.js';
 
 let schema: GraphQLSchema | undefined;
 

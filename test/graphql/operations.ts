@@ -88,3 +88,19 @@ export const WatchSyncEvents = graphql(`
     syncEvents(filter: $filter) { id type customerId integration remoteId status message occurredAt }
   }
 `);
+
+export const ListSyncConflicts = graphql(`
+  query ListSyncConflicts($first: Int, $after: String, $filter: SyncConflictFilter) {
+    syncConflicts(first: $first, after: $after, filter: $filter) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { id catalog entityId integration remoteId kind field localValue remoteValue winner policy createdAt } }
+    }
+  }
+`);
+
+export const CustomerConflicts = graphql(`
+  query CustomerConflicts($id: ID!) {
+    customer(id: $id) { id syncConflicts { kind field localValue remoteValue winner policy } }
+  }
+`);
