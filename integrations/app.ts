@@ -24,16 +24,21 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
   const adapters = resolveAdapters(config.INTEGRATIONS, env); // unknown or misconfigured: throws before anything starts
   // A pair's row stays locked across its remote call: room for every outbound partition and webhook.
   const db = createDatabase(config.DATABASE_URL, { poolSize: 2 * config.OUTBOUND_CONCURRENCY + 10 });
-  const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-integrations` });
-  await ensureTopicsInBackground(bus, systemTopics(config));
   // Links are scoped to one remote account: refuse to start against another (a 404 there would
   // delete local customers). Each adapter's account is read once, at start.
   const accounts = new Map<string, RemoteAccount>();
-  for (const adapter of adapters) {
-    const account = await adapter.instance.account();
-    await checkLinkAccount(db.prisma, adapter.name, account);
-    accounts.set(adapter.name, account);
+  try {
+    for (const adapter of adapters) {
+      const account = await adapter.instance.account();
+      await checkLinkAccount(db.prisma, adapter.name, account);
+      accounts.set(adapter.name, account);
+    }
+  } catch (error) {
+    await db.close();
+    throw error;
   }
+  const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-integrations` });
+  await ensureTopicsInBackground(bus, systemTopics(config));
   const syncEvents = new SyncEventPublisher(bus, config.TOPIC_SYNC_EVENTS);
 
   const app = createIntegrationsApp({

@@ -6,6 +6,9 @@ import { subscribeWhenReady } from '../../core/kafka/subscribe-when-ready.js';
 import { getLogger } from '../../core/logger.js';
 import { applyInboundCustomerChange } from '../catalog/customers/apply-inbound.js';
 import { CUSTOMER_CATALOG, type CustomerStore } from '../catalog/customers/customer-store.js';
+import pRetry from 'p-retry';
+import { Prisma } from '../../core/db/prisma.js';
+import { findLinkByRemote, markFailed } from '../../core/sync/link-store.js';
 import { CatalogError } from '../errors.js';
 import type { ConflictPolicy } from '../../core/sync/merge.js';
 
@@ -25,9 +28,9 @@ export interface InboundConsumerOptions {
 }
 
 /**
- * Applies changes from integrations (the inbound topic) to the catalog. Data the catalog rejects
- * (a remote customer without an email, an email another customer has) is dead-lettered; anything
- * else that fails (e.g. Postgres down) is redelivered.
+ * Merges remote snapshots (the inbound topic) into the catalog. Data the catalog rejects (a remote
+ * customer without an email, an email another customer has) is dead-lettered; transient failures
+ * (e.g. Postgres down) are retried, then redelivered.
  */
 export function startInboundConsumer(options: InboundConsumerOptions): Subscription & { ready: Promise<void> } {
   async function handle(message: IncomingMessage): Promise<void> {
@@ -43,7 +46,15 @@ export function startInboundConsumer(options: InboundConsumerOptions): Subscript
     const context = { eventId: change.id, integration: change.integration, remoteId: change.remoteId, kind: change.kind };
     const report = { catalog: change.catalog, integration: change.integration, remoteId: change.remoteId, causationId: change.id };
     try {
-      const outcome = await applyInboundCustomerChange(options.customers, change, { policy: options.conflictPolicy });
+      // Transient failures (a deadlock, a lost connection) are retried here; what is left after
+      // that is redelivered by Kafka. Anything else is permanent and dead-lettered below, so no
+      // single message blocks its partition.
+      const outcome = await pRetry(() => applyInboundCustomerChange(options.customers, change, { policy: options.conflictPolicy }), {
+        retries: 4,
+        minTimeout: 200,
+        maxTimeout: 5_000,
+        shouldRetry: ({ error }) => isTransient(error),
+      });
       const { conflicts, ...summary } = outcome.result === 'duplicate' ? { ...outcome, conflicts: [] } : outcome;
       log.info({ ...context, ...summary, conflicts: conflicts.length }, 'inbound change handled');
       if (outcome.result === 'applied') {
@@ -58,10 +69,13 @@ export function startInboundConsumer(options: InboundConsumerOptions): Subscript
         });
       }
     } catch (error) {
-      if (!(error instanceof CatalogError)) throw error;
-      log.warn({ ...context, err: error }, 'inbound change rejected by the catalog; dead-lettering it');
-      await deadLetter(options.bus, options.deadLetterTopic, message, { integration: change.integration, error: error.message, attempts: 1 });
-      await options.syncEvents.publish({ ...report, ...(change.localId ? { entityId: change.localId } : {}), type: 'DEAD_LETTERED', status: 'FAILED', message: error.message });
+      if (isTransient(error)) throw error;
+      const reason = error instanceof CatalogError ? error.message : `cannot apply: ${(error as Error).message ?? String(error)}`;
+      log.warn({ ...context, err: error }, 'inbound change cannot be applied; dead-lettering it');
+      await deadLetter(options.bus, options.deadLetterTopic, message, { integration: change.integration, error: reason, attempts: 1 });
+      const link = await findLinkByRemote(options.customers.prisma, change.integration, change.remoteId);
+      if (link) await markFailed(options.customers.prisma, { catalog: link.catalog, localId: link.localId, remoteSystem: link.remoteSystem }, reason, 1);
+      await options.syncEvents.publish({ ...report, ...(link ? { entityId: link.localId } : change.localId ? { entityId: change.localId } : {}), type: 'DEAD_LETTERED', status: 'FAILED', message: reason });
     }
   }
 
@@ -70,4 +84,15 @@ export function startInboundConsumer(options: InboundConsumerOptions): Subscript
     topics: [options.inboundTopic],
     handler: handle,
   });
+}
+
+/**
+ * Worth another try: lost connections (P1xxx), pool and transaction timeouts (P2024, P2028), write
+ * conflicts and deadlocks (P2034), and errors that are not the database's verdict on the data.
+ * Catalog validation and other known request errors are the data's fault: retrying cannot help.
+ */
+function isTransient(error: unknown): boolean {
+  if (error instanceof CatalogError) return false;
+  if (error instanceof Prisma.PrismaClientKnownRequestError) return error.code.startsWith('P1') || ['P2024', 'P2028', 'P2034'].includes(error.code);
+  return !(error instanceof Prisma.PrismaClientValidationError);
 }

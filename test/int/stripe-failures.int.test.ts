@@ -99,16 +99,20 @@ describe('integrations process health and outages', () => {
   });
 
   it('answers 503 to a valid webhook while Kafka is down (so Stripe retries), and takes it once Kafka is back', async () => {
-    const customer = { id: `cus_${uniqueName('outage').replace(/-/g, '')}`, object: 'customer', email: `${uniqueName('outage')}@example.com`, name: 'During outage', metadata: {} };
-    const payload = JSON.stringify({ id: `evt_${uniqueName('outage').replace(/-/g, '')}`, object: 'event', type: 'customer.created', created: Math.floor(Date.now() / 1000), data: { object: customer } });
-    const deliver = () =>
-      fetch(`${integrations.url}/webhooks/stripe`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret: LOCALSTRIPE_WEBHOOK_SECRET }) },
-        body: payload,
-      });
     await stopService('kafka');
+    let deliver: () => Promise<Response>;
+    let customer: { id: string; email: string | null };
     try {
+      // A real Stripe-side create (the intake reads the customer back from Stripe, never trusting
+      // a payload), and a signed event about it, as Stripe would deliver and retry it.
+      customer = await stripe.customers.create({ email: `${uniqueName('outage')}@example.com`, name: 'During outage' });
+      const payload = JSON.stringify({ id: `evt_${uniqueName('outage').replace(/-/g, '')}`, object: 'event', type: 'customer.created', created: Math.floor(Date.now() / 1000), data: { object: customer } });
+      deliver = () =>
+        fetch(`${integrations.url}/webhooks/stripe`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret: LOCALSTRIPE_WEBHOOK_SECRET }) },
+          body: payload,
+        });
       const duringOutage = await deliver();
       expect(duringOutage.status).toBe(503);
       const notReady = await fetch(`${integrations.url}/ready`);
@@ -123,7 +127,7 @@ describe('integrations process health and outages', () => {
     }, 60_000, 'the retried webhook to be accepted');
     expect(await retried.json()).toMatchObject({ status: 'accepted', published: 1 });
     const local = await eventually(async () => {
-      const result = await data(gateway.url, ListCustomers, { first: 1, filter: { email: customer.email } });
+      const result = await data(gateway.url, ListCustomers, { first: 1, filter: { email: customer.email! } });
       return result.customers.edges[0]?.node;
     }, 30_000, 'the customer to appear locally');
     expect(local).toMatchObject({ name: 'During outage', syncStates: [expect.objectContaining({ remoteId: customer.id })] });

@@ -25,7 +25,7 @@ type Tx = Prisma.TransactionClient;
  */
 export class CustomerStore {
   constructor(
-    private readonly prisma: PrismaClient,
+    readonly prisma: PrismaClient,
     private readonly changesTopic: string,
   ) {}
 
