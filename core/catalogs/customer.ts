@@ -66,7 +66,8 @@ export function syncedCustomerOf(customer: {
     }
   }
   return {
-    email: textOf(customer.email),
+    // Emails are compared as the catalog stores them: trimmed, lower case.
+    email: textOf(customer.email)?.trim().toLowerCase() ?? null,
     name: textOf(customer.name),
     phone: textOf(customer.phone),
     address: mappedAddress && Object.values(mappedAddress).some((value) => value !== null) ? mappedAddress : null,
