@@ -10,6 +10,7 @@ import { createIntegrationsApp } from './http/app.js';
 import { resolveAdapters } from './registry/registry.js';
 import { checkLinkAccount, type RemoteAccount } from '../core/sync/link-store.js';
 import { startOutboundConsumer } from './sync/outbound-consumer.js';
+import { CatchUp } from './sync/catch-up.js';
 import { SyncEventPublisher } from '../core/events/sync-event-publisher.js';
 
 const log = getLogger('integrations');
@@ -41,13 +42,10 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
   await ensureTopicsInBackground(bus, systemTopics(config));
   const syncEvents = new SyncEventPublisher(bus, config.TOPIC_SYNC_EVENTS);
 
+  const intake = { prisma: db.prisma, bus, accounts, syncEvents, inboundTopic: config.TOPIC_INTEGRATION_INBOUND };
   const app = createIntegrationsApp({
     adapters,
-    prisma: db.prisma,
-    bus,
-    accounts,
-    syncEvents,
-    inboundTopic: config.TOPIC_INTEGRATION_INBOUND,
+    ...intake,
     ready: async () => ({
       kafka: await bus.ping(),
       postgres: await db.pool.query('SELECT 1').then(() => true, () => false),
@@ -78,11 +76,16 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
     );
     log.info({ integration: adapter.name, webhook: `${url}/webhooks/${adapter.name}` }, 'integration running');
   }
+  const catchUps = adapters
+    .filter((adapter) => adapter.instance.catchUp)
+    .map((adapter) => new CatchUp({ ...intake, adapter, account: accounts.get(adapter.name)!, prisma: db.prisma, pool: db.pool }));
+  for (const catchUp of catchUps) catchUp.start();
 
   return {
     url,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const catchUp of catchUps) await catchUp.stop();
       for (const subscription of subscriptions) await subscription.stop();
       await bus.close();
       await db.close();

@@ -82,6 +82,15 @@ export interface AdapterInstance {
     /** The remote object as it is now. */
     fetch(catalog: string, remoteId: string): Promise<RemoteState>;
   };
+  /**
+   * Reads the remote system's own event list, so changes whose webhook never arrived (the process
+   * was down, the sender gave up) are still taken. `intervalMs` 0 turns it off.
+   */
+  catchUp?: {
+    intervalMs: number;
+    /** Events created after `since`, oldest first, translated as their webhooks would be. */
+    listEvents(since: Date): Promise<VerifiedWebhook[]>;
+  };
   /** Attempts per change before it is dead-lettered. */
   maxAttempts: number;
   /** Runs once at start (e.g. registers the webhook endpoint with an emulator). */

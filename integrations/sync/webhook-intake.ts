@@ -5,7 +5,7 @@ import type { MessageBus } from '../../core/kafka/bus.js';
 import { getLogger } from '../../core/logger.js';
 import { baseOf, findLink, findLinkByRemote, type Link, type RemoteAccount } from '../../core/sync/link-store.js';
 import { diffFields } from '../../core/sync/merge.js';
-import type { ReceivedChange, WebhookRequest } from '../registry/adapter.js';
+import type { ReceivedChange, VerifiedWebhook, WebhookRequest } from '../registry/adapter.js';
 import type { ResolvedAdapter } from '../registry/registry.js';
 import { publishSnapshot, readRemoteSnapshot } from './remote-snapshot.js';
 
@@ -30,10 +30,17 @@ export type IntakeOutcome =
  * retries.
  */
 export async function takeWebhook(adapter: ResolvedAdapter, request: WebhookRequest, deps: WebhookIntakeDeps): Promise<IntakeOutcome> {
-  const log = getLogger(`webhook.${adapter.name}`);
   const inbound = adapter.instance.inbound;
   if (!inbound) throw new Error(`integration ${adapter.name} takes no webhooks`);
-  const webhook = inbound.verify(request); // throws WebhookRejectedError -> 400
+  return takeRemoteEvent(adapter, inbound.verify(request), deps); // verify throws WebhookRejectedError -> 400
+}
+
+/**
+ * A remote event, from a webhook or from the catch-up reader of the remote event list: both feed
+ * the same intake, deduplicated by event id.
+ */
+export async function takeRemoteEvent(adapter: ResolvedAdapter, webhook: VerifiedWebhook, deps: WebhookIntakeDeps): Promise<IntakeOutcome> {
+  const log = getLogger(`webhook.${adapter.name}`);
   const consumer = `webhook.${adapter.name}`;
   const account = deps.accounts.get(adapter.name)!;
 

@@ -19,6 +19,8 @@ export async function startTestIntegrations(
     KAFKA_GROUP_PREFIX: `${uniqueName('test')}-`,
     TOPIC_DEAD_LETTER: uniqueName('test.dead-letter'),
     STRIPE_API_BASE: testStack.localstripeUrl,
+    // Off unless a test is about it: test processes share one database and one localstripe.
+    STRIPE_CATCHUP_INTERVAL_S: '0',
     LOG_LEVEL: 'warn',
     ...topics,
     ...overrides,

@@ -14,6 +14,8 @@ export const stripeConfigSchema = z
     STRIPE_API_BASE: z.url().optional(),
     /** Attempts per change before it is dead-lettered. */
     STRIPE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+    /** Seconds between reads of Stripe's event list for changes whose webhook never arrived; 0 turns it off. */
+    STRIPE_CATCHUP_INTERVAL_S: z.coerce.number().int().min(0).default(60),
   })
   .refine((env) => env.STRIPE_SECRET_KEY === undefined || env.STRIPE_WEBHOOK_SECRET !== undefined, {
     // Without it, webhooks would be checked against the emulator's well-known secret: forgeable.
@@ -31,6 +33,7 @@ export const stripeConfigSchema = z
       /** No key: an emulator, whose objects belong to no real account. */
       emulator,
       maxAttempts: env.STRIPE_MAX_ATTEMPTS,
+      catchUpIntervalMs: env.STRIPE_CATCHUP_INTERVAL_S * 1000,
     };
   });
 

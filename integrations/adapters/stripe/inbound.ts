@@ -20,6 +20,11 @@ export function verifyStripeWebhook(stripe: Stripe, webhookSecret: string, reque
   } catch (error) {
     throw new WebhookRejectedError(`bad webhook: ${(error as Error).message}`);
   }
+  return translateEvent(event);
+}
+
+/** A Stripe event in the catalog's terms (customer events only; others translate to no change). */
+function translateEvent(event: Stripe.Event): VerifiedWebhook {
   const occurredAt = new Date(event.created * 1000);
   const kind = CUSTOMER_EVENTS[event.type];
   if (!kind) return { eventId: event.id, occurredAt, changes: [] };
@@ -44,4 +49,21 @@ export async function fetchStripeCustomer(stripe: Stripe, remoteId: string): Pro
     if (isMissing(error)) return { exists: false, remoteId };
     throw classifyStripeError(error);
   }
+}
+
+/**
+ * Customer events created after `since`, oldest first. Each type is listed on its own: the API's
+ * `type` filter is an exact match in localstripe (Stripe also takes `types[]`, the emulator not).
+ */
+export async function listStripeCustomerEvents(stripe: Stripe, since: Date): Promise<VerifiedWebhook[]> {
+  const events: Stripe.Event[] = [];
+  try {
+    for (const type of Object.keys(CUSTOMER_EVENTS)) {
+      for await (const event of stripe.events.list({ type, created: { gt: Math.floor(since.getTime() / 1000) }, limit: 100 })) events.push(event);
+    }
+  } catch (error) {
+    throw classifyStripeError(error);
+  }
+  events.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return events.map(translateEvent);
 }

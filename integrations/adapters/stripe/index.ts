@@ -1,7 +1,7 @@
 import { defineAdapter } from '../../registry/adapter.js';
 import { createStripeClient } from './client.js';
 import { stripeConfigSchema, type StripeAdapterConfig } from './config.js';
-import { fetchStripeCustomer, verifyStripeWebhook } from './inbound.js';
+import { fetchStripeCustomer, listStripeCustomerEvents, verifyStripeWebhook } from './inbound.js';
 import { stripeOutbound } from './outbound.js';
 import { registerLocalstripeWebhook } from './localstripe.js';
 import { stripeAccount } from './account.js';
@@ -21,6 +21,7 @@ export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
         verify: (request) => verifyStripeWebhook(stripe, config.webhookSecret, request),
         fetch: (_catalog, remoteId) => fetchStripeCustomer(stripe, remoteId),
       },
+      catchUp: { intervalMs: config.catchUpIntervalMs, listEvents: (since) => listStripeCustomerEvents(stripe, since) },
       async start({ webhookUrl }) {
         if (config.registerWebhookOnEmulator) await registerLocalstripeWebhook(config.apiBase, webhookUrl, config.webhookSecret);
       },
