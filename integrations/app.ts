@@ -11,6 +11,7 @@ import { resolveAdapters } from './registry/registry.js';
 import { checkLinkAccount, type RemoteAccount } from '../core/sync/link-store.js';
 import { startOutboundConsumer } from './sync/outbound-consumer.js';
 import { CatchUp } from './sync/catch-up.js';
+import { RetryScheduler } from './sync/retry-scheduler.js';
 import { SyncEventPublisher } from '../core/events/sync-event-publisher.js';
 
 const log = getLogger('integrations');
@@ -57,23 +58,25 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
   const url = config.INTEGRATIONS_PUBLIC_URL ?? `http://${config.INTEGRATIONS_HOST}:${port}`;
 
   const subscriptions: Subscription[] = [];
+  const schedulers: RetryScheduler[] = [];
   for (const adapter of adapters) {
     await adapter.instance.start?.({ webhookUrl: `${url}/webhooks/${adapter.name}` });
+    const outbound = {
+      adapter,
+      account: accounts.get(adapter.name)!,
+      prisma: db.prisma,
+      bus,
+      syncEvents,
+      changesTopic: config.TOPIC_CATALOG_CHANGES,
+      inboundTopic: config.TOPIC_INTEGRATION_INBOUND,
+      deadLetterTopic: config.TOPIC_DEAD_LETTER,
+    };
     subscriptions.push(
-      startOutboundConsumer({
-        adapter,
-        account: accounts.get(adapter.name)!,
-        prisma: db.prisma,
-        bus,
-        syncEvents,
-        changesTopic: config.TOPIC_CATALOG_CHANGES,
-        inboundTopic: config.TOPIC_INTEGRATION_INBOUND,
-        deadLetterTopic: config.TOPIC_DEAD_LETTER,
-        concurrency: config.OUTBOUND_CONCURRENCY,
-        groupPrefix: config.KAFKA_GROUP_PREFIX,
-        partitions: config.KAFKA_TOPIC_PARTITIONS,
-      }),
+      startOutboundConsumer({ ...outbound, concurrency: config.OUTBOUND_CONCURRENCY, groupPrefix: config.KAFKA_GROUP_PREFIX, partitions: config.KAFKA_TOPIC_PARTITIONS }),
     );
+    const scheduler = new RetryScheduler(outbound);
+    scheduler.start();
+    schedulers.push(scheduler);
     log.info({ integration: adapter.name, webhook: `${url}/webhooks/${adapter.name}` }, 'integration running');
   }
   const catchUps = adapters
@@ -86,6 +89,7 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const catchUp of catchUps) await catchUp.stop();
+      for (const scheduler of schedulers) await scheduler.stop();
       for (const subscription of subscriptions) await subscription.stop();
       await bus.close();
       await db.close();

@@ -6,6 +6,7 @@ import { z } from 'zod';
 export const syncEventTypes = [
   'LOCAL_CHANGE_PUBLISHED',
   'OUTBOUND_SYNCED',
+  'OUTBOUND_RETRYING',
   'OUTBOUND_FAILED',
   'INBOUND_RECEIVED',
   'INBOUND_APPLIED',
@@ -22,7 +23,7 @@ export const syncEventSchema = z.object({
   entityId: z.string().min(1).optional(),
   integration: z.string().min(1).optional(),
   remoteId: z.string().min(1).optional(),
-  status: z.enum(['PENDING', 'SYNCED', 'FAILED']).optional(),
+  status: z.enum(['PENDING', 'SYNCED', 'RETRYING', 'FAILED']).optional(),
   message: z.string().optional(),
   /** The change event or remote event this is about. */
   causationId: z.string().min(1).optional(),

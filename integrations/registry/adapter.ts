@@ -91,8 +91,6 @@ export interface AdapterInstance {
     /** Events created after `since`, oldest first, translated as their webhooks would be. */
     listEvents(since: Date): Promise<VerifiedWebhook[]>;
   };
-  /** Attempts per change before it is dead-lettered. */
-  maxAttempts: number;
   /** Runs once at start (e.g. registers the webhook endpoint with an emulator). */
   start?(context: { webhookUrl: string }): Promise<void>;
 }

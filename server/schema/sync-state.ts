@@ -11,6 +11,8 @@ export const SyncStateRef = builder.objectRef<IdMapping>('SyncState').implement(
     remoteId: t.exposeString('remoteId', { nullable: true }),
     status: t.expose('status', { type: SyncStatusEnum }),
     lastSyncedAt: t.expose('lastSyncedAt', { type: 'DateTime', nullable: true }),
-    lastError: t.exposeString('lastError', { nullable: true }),
+    lastError: t.exposeString('lastError', { nullable: true, description: 'A safe summary of the last failure.' }),
+    attempts: t.exposeInt('attempts', { description: 'Failed attempts since the last success.' }),
+    nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true, description: 'While RETRYING: when the next attempt is due.' }),
   }),
 });

@@ -13,7 +13,7 @@ export const CustomerFields = graphql(`
     version
     createdAt
     updatedAt
-    syncStates { integration remoteId status lastSyncedAt lastError }
+    syncStates { integration remoteId status lastSyncedAt lastError attempts nextAttemptAt }
   }
 `);
 

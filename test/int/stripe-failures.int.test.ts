@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../core/db/prisma.js';
 import { parseChangeEnvelope } from '../../core/events/envelope.js';
-import { CreateCustomer, GetCustomer, ListCustomers, ResyncCustomer } from '../graphql/operations.js';
+import { CreateCustomer, GetCustomer, ListCustomers, ResyncCustomer, UpdateCustomer } from '../graphql/operations.js';
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, uniqueTopics } from '../support/gateway.js';
 import { data } from '../support/graphql-client.js';
@@ -25,7 +25,7 @@ let integrations: Awaited<ReturnType<typeof startTestIntegrations>>;
 
 beforeAll(async () => {
   gateway = await startTestGateway(topics);
-  integrations = await startTestIntegrations(topics, { STRIPE_MAX_ATTEMPTS: '2' });
+  integrations = await startTestIntegrations(topics);
 });
 afterAll(async () => {
   await integrations?.stop();
@@ -87,6 +87,38 @@ describe('permanent Stripe failures', () => {
     const bad = await data(gateway.url, ResyncCustomer, { id: '00000000-0000-4000-8000-000000000000', integration: 'Not A Name!' });
     expect(bad.resyncCustomer).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'integration' }] });
   });
+});
+
+describe('transient Stripe failures', () => {
+  it('retry without limit while parked (RETRYING with attempts and next attempt), later changes join, and all goes through once Stripe is back', async () => {
+    await stopService('localstripe');
+    let customer: Awaited<ReturnType<typeof create>>;
+    try {
+      customer = await create(`${uniqueName('parked')}@example.com`);
+      const parked = await eventually(async () => {
+        const state = await syncState(customer.id);
+        return state?.status === 'RETRYING' && state.attempts >= 2 ? state : undefined;
+      }, 20_000, 'the customer to be RETRYING after two attempts');
+      expect(parked.lastError).toMatch(/ECONNREFUSED|connect|network/i);
+      expect(new Date(parked.nextAttemptAt!).getTime()).toBeGreaterThan(Date.now() - 1_000);
+      // A later change does not overtake the parked one: it joins it.
+      await data(gateway.url, UpdateCustomer, { id: customer.id, input: { name: 'Changed while Stripe was down' } });
+      // More attempts than the old limit of 5 (backoff 1, 2, 4, 8 s…): still RETRYING, never FAILED.
+      await eventually(async () => {
+        const state = await syncState(customer.id);
+        if (state?.status === 'FAILED') throw new Error(`gave up: ${state.lastError}`);
+        return state?.status === 'RETRYING' && state.attempts >= 4 ? state : undefined;
+      }, 30_000, 'four attempts');
+    } finally {
+      await restartStack();
+    }
+    const synced = await eventually(async () => {
+      const state = await syncState(customer.id);
+      return state?.status === 'SYNCED' ? state : undefined;
+    }, 45_000, 'the customer to sync once Stripe is back');
+    expect(synced).toMatchObject({ attempts: 0, lastError: null, nextAttemptAt: null });
+    expect(await stripe.customers.retrieve(synced.remoteId!)).toMatchObject({ name: 'Changed while Stripe was down', metadata: { local_id: customer.id } });
+  }, 120_000);
 });
 
 describe('integrations process health and outages', () => {

@@ -27,7 +27,7 @@ beforeAll(async () => {
   await applyMigrations(scratch.url, path.resolve('prisma/migrations'));
   db = createDatabase(scratch.url);
   gateway = await startTestGateway({ ...topics, DATABASE_URL: scratch.url });
-  integrations = await startTestIntegrations(topics, { DATABASE_URL: scratch.url, STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_stripe_mock_unused', STRIPE_API_BASE: testStack.stripeMockUrl, STRIPE_MAX_ATTEMPTS: '1' });
+  integrations = await startTestIntegrations(topics, { DATABASE_URL: scratch.url, STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_WEBHOOK_SECRET: 'whsec_stripe_mock_unused', STRIPE_API_BASE: testStack.stripeMockUrl });
 });
 afterAll(async () => {
   await integrations?.stop();

@@ -83,6 +83,12 @@ describe('Stripe errors', () => {
     expect(classifyStripeError(new Stripe.errors.StripeConnectionError({ message: 'ECONNREFUSED' } as never))).toBeInstanceOf(RetryableError);
     expect(classifyStripeError(error(400))).toBeInstanceOf(PermanentError);
     expect(classifyStripeError(error(402))).toBeInstanceOf(PermanentError);
+    expect(classifyStripeError(error(409))).toBeInstanceOf(RetryableError); // lock_timeout
+  });
+
+  it('lets Stripe-Should-Retry override the status either way', () => {
+    expect(classifyStripeError(error(400, { 'stripe-should-retry': 'true' }))).toBeInstanceOf(RetryableError);
+    expect(classifyStripeError(error(503, { 'stripe-should-retry': 'false' }))).toBeInstanceOf(PermanentError);
   });
 });
 

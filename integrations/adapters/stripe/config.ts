@@ -12,8 +12,6 @@ export const stripeConfigSchema = z
     STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'must be a webhook signing secret (whsec_…)').optional(),
     /** Where the Stripe API is: https://api.stripe.com, or an emulator (localstripe, stripe-mock). */
     STRIPE_API_BASE: z.url().optional(),
-    /** Attempts per change before it is dead-lettered. */
-    STRIPE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
     /** Seconds between reads of Stripe's event list for changes whose webhook never arrived; 0 turns it off. */
     STRIPE_CATCHUP_INTERVAL_S: z.coerce.number().int().min(0).default(60),
   })
@@ -32,7 +30,6 @@ export const stripeConfigSchema = z
       registerWebhookOnEmulator: emulator,
       /** No key: an emulator, whose objects belong to no real account. */
       emulator,
-      maxAttempts: env.STRIPE_MAX_ATTEMPTS,
       catchUpIntervalMs: env.STRIPE_CATCHUP_INTERVAL_S * 1000,
     };
   });

@@ -14,7 +14,6 @@ export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
     const stripe = createStripeClient(config.secretKey, config.apiBase);
     return {
       catalogs: ['customer'],
-      maxAttempts: config.maxAttempts,
       account: () => stripeAccount(stripe, config),
       outbound: stripeOutbound(stripe),
       inbound: {
