@@ -70,6 +70,8 @@ interface Hold {
 export interface HeldEvents {
   /** Resolves with the first held event once one matched. */
   caught(timeoutMs?: number): Promise<RelayedEvent>;
+  /** Every webhook held so far (a duplicate counts again). */
+  readonly held: readonly RelayedEvent[];
   /** Lets the held deliveries (and later matches) go, each after its own delay. */
   release(): void;
 }
@@ -84,6 +86,7 @@ export class WebhookRelay {
   private chaos: RelayChaos;
   private readonly holds = new Set<Hold>();
   private inFlight = 0;
+  private heldNow = 0;
   private ordinal = 0;
   private lastActivity = Date.now();
 
@@ -138,6 +141,7 @@ export class WebhookRelay {
     const hold: Hold = { matches, waiting: [], released: false, seen: [], onSeen: [] };
     this.holds.add(hold);
     return {
+      held: hold.seen,
       caught: (timeoutMs = 15_000) =>
         new Promise<RelayedEvent>((resolve, reject) => {
           if (hold.seen[0]) return resolve(hold.seen[0]);
@@ -155,14 +159,23 @@ export class WebhookRelay {
     };
   }
 
-  /** True when nothing is queued, held, delayed, being delivered or awaiting a retry. */
+  /** True when nothing is queued, delayed, being delivered or awaiting a retry (held webhooks wait for the test, not counted). */
   idle(): boolean {
-    return this.inFlight === 0;
+    return this.inFlight - this.heldNow === 0;
   }
 
-  /** Milliseconds since a webhook last arrived or a delivery last finished. */
+  /** Milliseconds since a webhook last arrived or a delivery last finished (0 while not idle). */
   quietForMs(): number {
-    return this.inFlight === 0 ? Date.now() - this.lastActivity : 0;
+    return this.idle() ? Date.now() - this.lastActivity : 0;
+  }
+
+  /** Releases every hold (a test's clean-up, so one test's hold cannot stall the next). */
+  releaseAll(): void {
+    for (const hold of [...this.holds]) {
+      hold.released = true;
+      this.holds.delete(hold);
+      for (const go of hold.waiting.splice(0)) go();
+    }
   }
 
   async stop(): Promise<void> {
@@ -241,8 +254,13 @@ export class WebhookRelay {
   private heldBack(event: RelayedEvent): Promise<void> {
     for (const hold of this.holds) {
       if (hold.released || !hold.matches(event)) continue;
+      this.heldNow += 1;
       return new Promise<void>((resolve) => {
-        hold.waiting.push(resolve);
+        hold.waiting.push(() => {
+          this.heldNow -= 1;
+          this.lastActivity = Date.now();
+          resolve();
+        });
         hold.seen.push(event);
         for (const wake of hold.onSeen.splice(0)) wake();
       });
