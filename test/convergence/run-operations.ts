@@ -1,0 +1,198 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import Stripe from 'stripe';
+import { CreateCustomer, DeleteCustomer, GetCustomer, UpdateCustomer } from '../graphql/operations.js';
+import { data } from '../support/graphql-client.js';
+import type { SyncRig } from '../support/sync-rig.js';
+import { stripeMappingOf, stripeMappings } from '../support/sync-tables.js';
+import { canonicalAddress, METADATA_KEYS } from './fields.js';
+import type { AddressValue, Scenario, Side, Step, Write } from './scenario.js';
+
+// Runs a scenario's steps one after another (with their pauses) through GraphQL and localstripe,
+// and records what each side acknowledged: the writes I4 checks against the final state.
+
+export interface Entity {
+  index: number;
+  createdOn: Side;
+  localId?: string;
+  remoteId?: string;
+  /** A delete of it was acknowledged (by either side). */
+  deleted?: Side;
+}
+
+export interface AcknowledgedWrite {
+  step: number;
+  entity: number;
+  side: Side;
+  field: string;
+  /** In the comparable shape of fields.ts. */
+  value: string | null;
+  acknowledgedAt: number;
+  /** A key a whole-metadata write carried along without meaning to change it. */
+  incidental?: boolean;
+}
+
+export interface StepOutcome {
+  step: number;
+  result: 'ok' | 'skipped' | 'rejected';
+  detail?: string;
+}
+
+export interface OperationsLog {
+  entities: Entity[];
+  writes: AcknowledgedWrite[];
+  outcomes: StepOutcome[];
+}
+
+const toStripeAddress = (address: AddressValue | null): Stripe.AddressParam =>
+  address ? { line1: address.line1, line2: '', city: address.city, state: '', postal_code: address.postalCode, country: address.country } : { line1: '', line2: '', city: '', state: '', postal_code: '', country: '' };
+
+function canonicalWrite(write: Write): string | null {
+  if (write.field === 'address') return canonicalAddress(write.value);
+  return write.value;
+}
+
+/** A Stripe create or update's parameters for these writes (metadata per key; '' unsets). */
+function stripeParams(writes: Write[]): Stripe.CustomerUpdateParams {
+  const params: Stripe.CustomerUpdateParams = {};
+  for (const write of writes) {
+    if (write.field === 'address') params.address = toStripeAddress(write.value);
+    else if (write.field === 'email') params.email = write.value;
+    else if (write.field === 'name' || write.field === 'phone') params[write.field] = write.value ?? '';
+    else params.metadata = { ...(params.metadata || {}), [write.field.slice('metadata.'.length)]: write.value ?? '' };
+  }
+  return params;
+}
+
+/** Catalog input for the writes of a create (metadata as one object). */
+function localCreateInput(email: string, writes: Write[]) {
+  const input: { email: string; name?: string | null; phone?: string | null; address?: AddressValue | null; metadata?: Record<string, string> } = { email };
+  for (const write of writes) {
+    if (write.field === 'address') input.address = write.value;
+    else if (write.field === 'name' || write.field === 'phone') input[write.field] = write.value;
+    else if (write.field.startsWith('metadata.') && write.value !== null) input.metadata = { ...input.metadata, [write.field.slice('metadata.'.length)]: write.value };
+  }
+  return input;
+}
+
+function isStripeNotFound(error: unknown): boolean {
+  return error instanceof Stripe.errors.StripeError && (error.statusCode === 404 || error.code === 'resource_missing');
+}
+
+export async function runOperations(rig: SyncRig, scenario: Scenario): Promise<OperationsLog> {
+  const log: OperationsLog = { entities: [], writes: [], outcomes: [] };
+  const gql = rig.gateway.url;
+  const acknowledge = (step: number, entity: number, side: Side, writes: Array<{ field: string; value: string | null; incidental?: boolean }>) => {
+    const acknowledgedAt = Date.now();
+    for (const write of writes) log.writes.push({ step, entity, side, acknowledgedAt, ...write });
+  };
+
+  async function localIdOf(entity: Entity): Promise<string | undefined> {
+    if (entity.localId) return entity.localId;
+    if (!entity.remoteId) return undefined;
+    const mapping = (await stripeMappings(rig.sql, [], [entity.remoteId]))[0];
+    return mapping?.localId;
+  }
+  async function remoteIdOf(entity: Entity): Promise<string | undefined> {
+    if (entity.remoteId) return entity.remoteId;
+    if (!entity.localId) return undefined;
+    return (await stripeMappingOf(rig.sql, entity.localId))?.remoteId ?? undefined;
+  }
+  async function currentEmail(entity: Entity): Promise<string | undefined> {
+    const localId = await localIdOf(entity);
+    if (localId) return (await data(gql, GetCustomer, { id: localId })).customer?.email;
+    const remoteId = await remoteIdOf(entity);
+    if (!remoteId) return undefined;
+    const customer = await rig.stripe.customers.retrieve(remoteId).catch(() => undefined);
+    return customer && !customer.deleted ? (customer.email ?? undefined) : undefined;
+  }
+
+  async function run(step: Step, index: number): Promise<StepOutcome> {
+    const outcome = (result: StepOutcome['result'], detail?: string): StepOutcome => ({ step: index, result, ...(detail ? { detail } : {}) });
+    if (step.op === 'create' || step.op === 'create-duplicate' || step.op === 'create-without-email') {
+      const entity: Entity = { index: step.entity, createdOn: step.side };
+      log.entities[step.entity] = entity;
+      const writes = step.writes.map((write) => ({ field: write.field, value: canonicalWrite(write) }));
+      if (step.op === 'create' && step.side === 'local') {
+        const result = (await data(gql, CreateCustomer, { input: localCreateInput(step.email, step.writes) })).createCustomer;
+        if (result.__typename !== 'CreateCustomerSuccess') return outcome('rejected', result.__typename);
+        entity.localId = result.customer.id;
+        acknowledge(index, step.entity, 'local', [{ field: 'email', value: step.email }, ...writes]);
+        return outcome('ok', entity.localId);
+      }
+      let email: string | undefined;
+      if (step.op === 'create') email = step.email;
+      if (step.op === 'create-duplicate') {
+        const original = log.entities[step.duplicateOf];
+        email = original ? await currentEmail(original) : undefined;
+        if (!email) return outcome('skipped', `e${step.duplicateOf} has no email to duplicate yet`);
+      }
+      const customer = await rig.stripe.customers.create({ ...(email ? { email } : {}), ...stripeParams(step.writes) } as Stripe.CustomerCreateParams);
+      entity.remoteId = customer.id;
+      acknowledge(index, step.entity, 'stripe', [...(email ? [{ field: 'email', value: email }] : []), ...writes]);
+      return outcome('ok', customer.id);
+    }
+
+    const entity = log.entities[step.entity];
+    if (!entity) return outcome('skipped', 'entity was never created');
+    if (step.side === 'local') {
+      const localId = await localIdOf(entity);
+      if (!localId) return outcome('skipped', 'not in the catalog (yet)');
+      if (step.op === 'delete') {
+        const result = (await data(gql, DeleteCustomer, { id: localId })).deleteCustomer;
+        if (result.__typename !== 'DeleteCustomerSuccess') return outcome('rejected', result.__typename);
+        entity.deleted ??= 'local';
+        acknowledge(index, step.entity, 'local', []);
+        return outcome('ok');
+      }
+      const write = step.write;
+      let input: Record<string, unknown>;
+      let written: Array<{ field: string; value: string | null; incidental?: boolean }>;
+      if (write.field.startsWith('metadata.')) {
+        // The catalog's metadata is one JSON value: read it, change one key, write the whole object.
+        // The other keys go along as incidental writes (a stale value written back is the client's doing).
+        const current = (await data(gql, GetCustomer, { id: localId })).customer;
+        if (!current) return outcome('skipped', 'deleted locally');
+        const metadata: Record<string, unknown> = { ...((current.metadata as Record<string, unknown> | null) ?? {}) };
+        const key = write.field.slice('metadata.'.length);
+        if (write.value === null) delete metadata[key];
+        else metadata[key] = write.value;
+        input = { metadata };
+        written = [...new Set([...METADATA_KEYS, ...Object.keys(metadata)])].map((name) => ({
+          field: `metadata.${name}`,
+          value: metadata[name] === undefined || metadata[name] === null ? null : String(metadata[name]),
+          ...(name === key ? {} : { incidental: true }),
+        }));
+      } else {
+        input = { [write.field]: write.value };
+        written = [{ field: write.field, value: canonicalWrite(write) }];
+      }
+      const result = (await data(gql, UpdateCustomer, { id: localId, input })).updateCustomer;
+      if (result.__typename !== 'UpdateCustomerSuccess') return outcome('rejected', result.__typename);
+      acknowledge(index, step.entity, 'local', written);
+      return outcome('ok');
+    }
+
+    const remoteId = await remoteIdOf(entity);
+    if (!remoteId) return outcome('skipped', 'not in Stripe (yet)');
+    try {
+      if (step.op === 'delete') {
+        await rig.stripe.customers.del(remoteId);
+        entity.deleted ??= 'stripe';
+        acknowledge(index, step.entity, 'stripe', []);
+        return outcome('ok');
+      }
+      await rig.stripe.customers.update(remoteId, stripeParams([step.write]));
+      acknowledge(index, step.entity, 'stripe', [{ field: step.write.field, value: canonicalWrite(step.write) }]);
+      return outcome('ok');
+    } catch (error) {
+      if (isStripeNotFound(error)) return outcome('rejected', 'Stripe: no such customer');
+      throw error;
+    }
+  }
+
+  for (const [index, step] of scenario.steps.entries()) {
+    await sleep(step.pauseMs);
+    log.outcomes.push(await run(step, index));
+  }
+  return log;
+}
