@@ -12,6 +12,7 @@ export const syncEventTypes = [
   'INBOUND_APPLIED',
   'ECHO_SUPPRESSED',
   'DEAD_LETTERED',
+  'CONFLICT_DETECTED',
   'CONFLICT_RESOLVED',
 ] as const;
 

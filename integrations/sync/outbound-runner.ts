@@ -42,6 +42,9 @@ export function createOutboundRunner(options: OutboundRunnerOptions) {
       const outcome = await syncOutbound(options.prisma, adapter, options.account, change);
       if (outcome.result === 'stale' || outcome.result === 'unchanged') {
         log.debug({ ...fields, outcome: outcome.result }, 'nothing to send');
+      } else if (outcome.result === 'contested') {
+        log.info({ ...fields, remoteId: outcome.remoteId, contested: outcome.fields }, 'changed on both sides; the remote change\'s event settles it');
+        await syncEvents.publish({ ...common, type: 'CONFLICT_DETECTED', status: 'PENDING', remoteId: outcome.remoteId, message: `${outcome.fields.join(', ')} changed on both sides: settled when the remote change's event is merged` });
       } else if (outcome.result === 'remote-missing') {
         // Deleted remotely meanwhile: deletes are final, so the catalog deletes it too.
         log.info({ ...fields, remoteId: outcome.remoteId }, 'remote object is gone; deleting locally');
@@ -54,7 +57,10 @@ export function createOutboundRunner(options: OutboundRunnerOptions) {
         });
         await publishSnapshot(options.bus, options.inboundTopic, snapshot);
       } else {
-        log.info({ ...fields, remoteId: outcome.remoteId, attempts, fields: outcome.fields }, 'synced');
+        log.info({ ...fields, remoteId: outcome.remoteId, attempts, fields: outcome.fields, contested: outcome.contested }, 'synced');
+        if (outcome.contested) {
+          await syncEvents.publish({ ...common, type: 'CONFLICT_DETECTED', status: 'PENDING', ...(outcome.remoteId ? { remoteId: outcome.remoteId } : {}), message: `${outcome.contested.join(', ')} changed on both sides: settled when the remote change's event is merged` });
+        }
         await syncEvents.publish({
           ...common,
           type: 'OUTBOUND_SYNCED',

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { flattenCustomer, syncedCustomerOf, unflattenCustomer, type FlatFields } from '../../core/catalogs/customer.js';
 import type { PrismaClient } from '../../core/db/prisma.js';
 import { changeKindOf, type ChangeEnvelope } from '../../core/events/envelope.js';
-import { applyFields, diffFields } from '../../core/sync/merge.js';
+import { applyFields, diffFields, sameValue } from '../../core/sync/merge.js';
 import {
   baseOf,
   ensureLink,
@@ -28,7 +28,9 @@ const TRANSACTION_TIMEOUT_MS = 60_000;
 export type OutboundOutcome =
   | { result: 'stale' }
   | { result: 'unchanged' }
-  | { result: 'created' | 'updated' | 'deleted'; remoteId: string | null; fields: string[] }
+  | { result: 'created' | 'updated' | 'deleted'; remoteId: string | null; fields: string[]; contested?: string[] }
+  /** Every changed field was also changed remotely: the inbound merge settles them. */
+  | { result: 'contested'; remoteId: string; fields: string[] }
   /** The remote object is gone: the caller has the catalog delete the local entity. */
   | { result: 'remote-missing'; remoteId: string };
 
@@ -112,8 +114,20 @@ export async function syncOutbound(prisma: PrismaClient, adapter: ResolvedAdapte
       }
 
       // A resync sends every field again, repairing whatever drifted on the remote side.
-      const patch = forced ? diffFields(nothingOf(base, local), local) : diffFields(base, local);
+      let patch = forced ? diffFields(nothingOf(base, local), local) : diffFields(base, local);
+      let contested: string[] = [];
+      if (!forced && !created && Object.keys(patch).length > 0 && adapter.instance.inbound) {
+        // Stripe has no conditional writes. Read the object first (under the pair's lock): a field
+        // it changed since the base is not overwritten here but left to the inbound merge, where
+        // the remote change's own event time settles the conflict and it is recorded.
+        const now = await adapter.instance.inbound.fetch(key.catalog, remoteId);
+        if (!now.exists) return { result: 'remote-missing', remoteId };
+        const remoteNow = flattenCustomer(now.fields);
+        contested = Object.keys(patch).filter((field) => !sameValue(remoteNow[field], base[field]));
+        patch = Object.fromEntries(Object.entries(patch).filter(([field]) => !contested.includes(field)));
+      }
       if (Object.keys(patch).length === 0) {
+        if (contested.length > 0) return { result: 'contested', remoteId, fields: contested };
         await updateLink(tx, link.id, { lastSyncedVersion: Math.max(change.version, link.lastSyncedVersion ?? 0) }, { synced: true });
         return created ? { result: 'created', remoteId, fields: created } : { result: 'unchanged' };
       }
@@ -130,7 +144,7 @@ export async function syncOutbound(prisma: PrismaClient, adapter: ResolvedAdapte
       const mark = (await nextMark(tx)).toString();
       for (const field of Object.keys(patch)) marks[field] = mark;
       await updateLink(tx, link.id, { base: unflattenCustomer(after), fieldMarks: marks, lastSyncedVersion: change.version }, { synced: true });
-      return { result: created ? 'created' : 'updated', remoteId, fields: Object.keys(patch) };
+      return { result: created ? 'created' : 'updated', remoteId, fields: Object.keys(patch), ...(contested.length > 0 ? { contested } : {}) };
     },
     { timeout: TRANSACTION_TIMEOUT_MS, maxWait: TRANSACTION_TIMEOUT_MS },
   );
