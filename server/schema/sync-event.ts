@@ -30,6 +30,7 @@ const SyncEventFilterInput = builder.inputType('SyncEventFilter', {
 
 builder.subscriptionFields((t) => ({
   syncEvents: t.field({
+    authScopes: { scope: 'sync.read' },
     type: SyncEventRef,
     description: 'Sync activity as it happens, from every gateway instance. A client that falls 1,000 events behind is disconnected with SLOW_SUBSCRIBER.',
     args: { filter: t.arg({ type: SyncEventFilterInput }) },
