@@ -13,6 +13,10 @@ export interface ApiKey {
 
 const digestOf = (secret: string) => createHash('sha256').update(secret, 'utf8').digest();
 
+export function apiKey(name: string, secret: string, scopes: Iterable<Scope>): ApiKey {
+  return { name, scopes: new Set(scopes), digest: digestOf(secret) };
+}
+
 /**
  * API_KEYS: comma-separated `name:secret:scopes` entries, scopes joined by `+`, `*` for all, e.g.
  * `ci:3f…9a:customers.read+sync.read,admin:8c…1e:*`. Issues name the entry, never its secret.
@@ -32,8 +36,7 @@ export const apiKeysSchema = z.string().transform((value, ctx): ApiKey[] => {
     const requested = scopeList.split('+').map((scope) => scope.trim());
     const unknown = requested.filter((scope) => scope !== '*' && !isScope(scope));
     if (unknown.length > 0 || requested.length === 0) return problem(`unknown scope(s) ${unknown.join(', ') || '(none)'}; use ${SCOPES.join(', ')} or *`);
-    const scopes = new Set<Scope>(requested.includes('*') ? SCOPES : requested.filter(isScope));
-    keys.push({ name, scopes, digest: digestOf(secret) });
+    keys.push(apiKey(name, secret, requested.includes('*') ? SCOPES : requested.filter(isScope)));
   });
   if (keys.some((key, index) => keys.findIndex((other) => other.digest.equals(key.digest)) !== index)) {
     ctx.addIssue({ code: 'custom', message: 'two keys share a secret' });

@@ -1,13 +1,12 @@
 import { getLogger } from '../../core/logger.js';
 import type { GatewayConfig } from '../config.js';
-import { type ApiKey } from './api-keys.js';
+import { apiKey, type ApiKey } from './api-keys.js';
 import { createAuthenticator, type Authenticator } from './authenticator.js';
 import { loadOrCreateDevelopmentKey } from './development-key.js';
 import { createOriginPolicy, type OriginPolicy } from './origins.js';
 import { SCOPES } from './scopes.js';
 import { SubscriptionSlots } from './subscription-slots.js';
 import { TokenBuckets } from './token-buckets.js';
-import { createHash } from 'node:crypto';
 
 const log = getLogger('auth');
 
@@ -33,7 +32,7 @@ export async function createGatewaySecurity(config: GatewayConfig): Promise<Gate
   if (apiKeys.length === 0 && !jwt.secret && !jwt.jwksUrl) {
     // gatewayEnv already refused this combination in production.
     const { token, created } = await loadOrCreateDevelopmentKey(config.DEV_API_KEY_FILE);
-    apiKeys = [{ name: 'development', scopes: new Set(SCOPES), digest: createHash('sha256').update(token, 'utf8').digest() }];
+    apiKeys = [apiKey('development', token, SCOPES)];
     developmentKey = { token, file: config.DEV_API_KEY_FILE };
     log.info({ file: config.DEV_API_KEY_FILE, created }, 'no API_KEYS or JWT settings: using the development key (every scope)');
   }

@@ -1,6 +1,6 @@
 /**
  * Per-credential token buckets: each credential may make `ratePerSecond` requests a second on
- * average, in bursts of up to `burst`. Hand-written (20 lines) rather than a dependency: it is
+ * average, in bursts of up to `burst` (default: one second's worth, at least one request). Hand-written (20 lines) rather than a dependency: it is
  * in-memory per gateway instance, and the common libraries (rate-limiter-flexible, limiter) are
  * fixed-window counters or need a timer per bucket, while the issue asks for a token bucket.
  */
@@ -9,7 +9,7 @@ export class TokenBuckets {
 
   constructor(
     private readonly ratePerSecond: number,
-    private readonly burst = ratePerSecond,
+    private readonly burst = Math.max(1, ratePerSecond),
     private readonly now: () => number = () => performance.now(),
   ) {}
 

@@ -53,6 +53,7 @@ export async function subscribeWs<Data, Variables extends Record<string, unknown
 ): Promise<Collected<Data>> {
   let acknowledged!: () => void;
   let refused!: (error: Error) => void;
+  let isAcknowledged = false;
   const connected = new Promise<void>((resolve, reject) => ((acknowledged = resolve), (refused = reject)));
   const client = createClient({
     url: httpUrl.replace(/^http/, 'ws'),
@@ -61,7 +62,7 @@ export async function subscribeWs<Data, Variables extends Record<string, unknown
     retryAttempts: 0,
     connectionParams: authorizationHeader(options),
     on: {
-      connected: () => acknowledged(),
+      connected: () => ((isAcknowledged = true), acknowledged()),
       closed: (event) => refused(Object.assign(new Error(`WebSocket closed: ${(event as CloseEvent).code} ${(event as CloseEvent).reason}`), { code: (event as CloseEvent).code })),
     },
   });
@@ -74,7 +75,8 @@ export async function subscribeWs<Data, Variables extends Record<string, unknown
     { query: print(document), variables },
     {
       next: (result) => result.data && collected.push(result.data as Data),
-      error: (error) => console.error('subscription error', error),
+      // A refused connection (e.g. 4401) already rejects `connected` above.
+      error: (error) => isAcknowledged && console.error('subscription error', error),
       complete: () => undefined,
     },
   );
