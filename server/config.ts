@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBoolean, envList, envPort } from '../core/config/parse-env.js';
+import { envBoolean, envList, envPort, secret } from '../core/config/parse-env.js';
 import { sharedEnv } from '../core/config/shared-env.js';
 import { apiKeysSchema } from './auth/api-keys.js';
 
@@ -23,7 +23,7 @@ export const gatewayEnv = sharedEnv
     /** name:secret:scopes entries, comma-separated; scopes joined by + (* for all). */
     API_KEYS: unsetIfEmpty(apiKeysSchema),
     /** HS256 secret for JWTs. */
-    JWT_SECRET: unsetIfEmpty(z.string().min(32, 'must be at least 32 characters')),
+    JWT_SECRET: secret(unsetIfEmpty(z.string().min(32, 'must be at least 32 characters'))),
     /** JWKS document of the JWT issuer (RS256, ES256). */
     JWT_JWKS_URL: unsetIfEmpty(z.url()),
     JWT_ISSUER: unsetIfEmpty(z.string()),

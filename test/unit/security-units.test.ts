@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseEnv } from '../../core/config/parse-env.js';
+import { ConfigError, parseEnv, secretVariablesOf } from '../../core/config/parse-env.js';
+import { stripeConfigSchema } from '../../integrations/adapters/stripe/config.js';
 import { apiKeysSchema, findApiKey } from '../../server/auth/api-keys.js';
 import { createOriginPolicy, isLocalHostHeader } from '../../server/auth/origins.js';
 import { SubscriptionSlots } from '../../server/auth/subscription-slots.js';
@@ -106,5 +107,12 @@ describe('safeSummary', () => {
     expect(safeSummary('Invalid `prisma.customer.update()` invocation: SELECT * FROM customer')).toBe('internal error (details in the logs)');
     expect(safeSummary('x'.repeat(500))!.length).toBe(200);
     expect(safeSummary(null)).toBeNull();
+  });
+});
+
+describe('secrets declared by config schemas', () => {
+  it('each schema names its own secrets (redacted from logs once parsed)', () => {
+    expect(secretVariablesOf(stripeConfigSchema).sort()).toEqual(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
+    expect(secretVariablesOf(gatewayEnv)).toContain('JWT_SECRET');
   });
 });

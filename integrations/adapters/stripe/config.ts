@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secret } from '../../../core/config/parse-env.js';
 
 /** Local emulator used when no Stripe key is configured, so sync works out of the box. */
 export const LOCALSTRIPE_URL = 'http://localhost:8420';
@@ -6,9 +7,9 @@ export const LOCALSTRIPE_URL = 'http://localhost:8420';
 export const stripeConfigSchema = z
   .object({
     /** A Stripe secret key (sk_test_… or sk_live_…, or rk_… restricted). Unset: localstripe. */
-    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret key (sk_test_…)').optional().meta({ secret: true }),
+    STRIPE_SECRET_KEY: secret(z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret key (sk_test_…)').optional()),
     /** The signing secret of the webhook endpoint (whsec_…). With localstripe: random per installation, registered automatically. */
-    STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'must be a webhook signing secret (whsec_…)').optional().meta({ secret: true }),
+    STRIPE_WEBHOOK_SECRET: secret(z.string().startsWith('whsec_', 'must be a webhook signing secret (whsec_…)').optional()),
     /** With localstripe and no STRIPE_WEBHOOK_SECRET: where the installation's random webhook secret is kept. */
     LOCALSTRIPE_WEBHOOK_SECRET_FILE: z.string().min(1).default('.stack/localstripe-webhook-secret'),
     /** Where the Stripe API is: https://api.stripe.com, or an emulator (localstripe, stripe-mock). */
