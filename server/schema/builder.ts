@@ -50,11 +50,12 @@ function fieldComplexity(args: Record<string, unknown>, field: GraphQLField<unkn
 // Scopes (README: Security). Every root field (query, mutation, subscription) declares the scope it
 // needs, or the gateway refuses to start (schema/require-scopes.ts):
 //
-//   t.field({ authScopes: { scope: 'sync.read' }, ... })         // syncConflicts, Customer.syncConflicts
+//   builder.queryFields((t) => ({ syncConflicts: t.field({ authScopes: { scope: 'sync.read' }, ... }) }));
 //
-// Object fields inherit their root field's check; one that needs more (e.g. conflicts inside a
-// customer, readable with customers.read) declares its own authScopes the same way. A missing
-// scope is a FORBIDDEN error on that field; subscriptions are checked once, when they start.
+// Fields of objects are reachable only through a root field, so they inherit its check; one that
+// needs more declares its own the same way (e.g. Customer.syncConflicts: sync.read, on top of the
+// customers.read its parent query needed). A missing scope is a FORBIDDEN error on that field;
+// subscriptions are checked once, when they start (authorizeOnSubscribe).
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
   AuthScopes: { scope: Scope };
