@@ -6,6 +6,7 @@
 // Commit time is taken when the mutation's HTTP response arrives, which is after the commit: the
 // figures are therefore a slight underestimate (by the response's own time on loopback, well under
 // a millisecond). `publish_from_request_*` measures from the request's start instead: an upper bound.
+import { benchGatewayEnv, benchHeaders } from './credentials.js';
 import os from 'node:os';
 import { parseEnv } from '../core/config/parse-env.js';
 import { createKafkaBus } from '../core/kafka/kafkajs-bus.js';
@@ -22,7 +23,7 @@ const run = `${Date.now().toString(36)}`;
 
 setLogLevel('warn');
 const topic = `bench.catalog.changes.${run}`;
-const gatewayVariables = { PORT: process.env.BENCH_GATEWAY_PORT ?? '4900', HOST: '127.0.0.1', TOPIC_CATALOG_CHANGES: topic, LOG_LEVEL: 'warn' };
+const gatewayVariables = { PORT: process.env.BENCH_GATEWAY_PORT ?? '4900', HOST: '127.0.0.1', TOPIC_CATALOG_CHANGES: topic, LOG_LEVEL: 'warn', ...benchGatewayEnv };
 const config = parseEnv(gatewayEnv, { ...process.env, ...gatewayVariables });
 const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: 'bench-outbox' });
 await bus.ensureTopics([{ name: topic, partitions: config.KAFKA_TOPIC_PARTITIONS, configs: { 'message.timestamp.type': 'LogAppendTime' } }]);
@@ -49,7 +50,7 @@ await runPool(MUTATIONS, CONCURRENCY, async (index) => {
   const requested = Date.now();
   const response = await fetch(gateway.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: benchHeaders,
     body: JSON.stringify({ query: mutation, variables: { input: { email: `bench-${run}-${index}@example.com`, name: `Bench ${index}` } } }),
   });
   const responded = Date.now();

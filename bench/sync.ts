@@ -12,6 +12,7 @@
 //   returning (includes localstripe's own ~1 s delay before it sends a webhook).
 // All timestamps come from this machine's one clock. Prints one JSON object; writes an SVG chart
 // to bench/results/.
+import { benchGatewayEnv, benchHeaders } from './credentials.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import Stripe from 'stripe';
@@ -42,6 +43,7 @@ const env = {
   INTEGRATIONS_PORT: process.env.BENCH_INTEGRATIONS_PORT ?? '4901',
   INTEGRATIONS_HOST: '127.0.0.1',
   STRIPE_API_BASE: LOCALSTRIPE_URL,
+  ...benchGatewayEnv,
 };
 
 // localstripe rewrites its whole store to disk on every write (O(stored objects) per call), so
@@ -88,7 +90,7 @@ for (let index = 0; index < WARMUP; index += 1) {
   await waitFor('warm-up inbound', () => find('INBOUND_APPLIED', (event) => event.remoteId === created.id));
   const response = await fetch(gateway.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: benchHeaders,
     body: JSON.stringify({ query: `mutation { createCustomer(input: { email: "bench-warm-out-${run}-${index}@example.com" }) { __typename ... on CreateCustomerSuccess { customer { id } } } }` }),
   });
   const id = ((await response.json()) as { data?: { createCustomer: { customer?: { id: string } } } }).data?.createCustomer.customer?.id;
@@ -101,7 +103,7 @@ const accepted = new Map<string, number>();
 await runPaced(CUSTOMERS, RATE_PER_SECOND, async (index) => {
   const response = await fetch(gateway.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: benchHeaders,
     body: JSON.stringify({ query: mutation, variables: { input: { email: `bench-out-${run}-${index}@example.com`, name: `Out ${index}` } } }),
   });
   const body = (await response.json()) as { data?: { createCustomer: { customer?: { id: string } } } };
@@ -138,7 +140,7 @@ for (const [remoteId, write] of written) {
     errors += 1;
     continue;
   }
-  const visible = (await (await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { email: write.email } }) })).json()) as {
+  const visible = (await (await fetch(gateway.url, { method: 'POST', headers: benchHeaders, body: JSON.stringify({ query, variables: { email: write.email } }) })).json()) as {
     data?: { customers: { edges: unknown[] } };
   };
   if (visible.data?.customers.edges.length !== 1) errors += 1;

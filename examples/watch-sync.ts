@@ -3,7 +3,10 @@
 //
 //   npx tsx examples/watch-sync.ts [customerId]
 //
-// GATEWAY_URL overrides the endpoint (default http://localhost:4000/graphql).
+// GATEWAY_URL overrides the endpoint (default http://localhost:4000/graphql); GATEWAY_TOKEN is the
+// API key or JWT (default: the development key `npm run dev` keeps in .stack/dev-api-key). It needs
+// the sync.read scope.
+import { readFileSync } from 'node:fs';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -18,7 +21,9 @@ const WatchSync = graphql(`
 
 const url = (process.env.GATEWAY_URL ?? 'http://localhost:4000/graphql').replace(/^http/, 'ws');
 const customerId = process.argv[2];
-const client = createClient({ url, webSocketImpl: WebSocket });
+const token = process.env.GATEWAY_TOKEN ?? readFileSync('.stack/dev-api-key', 'utf8').trim();
+// Sent in connection_init, as browsers must (they cannot set headers on a WebSocket).
+const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` } });
 
 console.log(`watching sync events on ${url}${customerId ? ` for customer ${customerId}` : ''} (Ctrl-C to stop)`);
 const unsubscribe = client.subscribe<ExampleWatchSyncSubscription>(

@@ -1,11 +1,14 @@
 import DataLoader from 'dataloader';
 import type { IdMapping } from '../core/db/generated/client.js';
 import type { PrismaClient } from '../core/db/prisma.js';
+import type { Principal } from './auth/principal.js';
 import type { CustomerStore } from './catalog/customers/customer-store.js';
 import type { SyncEventHub } from './sync-events/sync-event-hub.js';
 
 /** What every resolver receives; a new one (fresh loaders) per GraphQL operation. */
 export interface GatewayContext {
+  /** Who is calling (authenticated before any operation runs; scopes are checked per field). */
+  principal: Principal;
   prisma: PrismaClient;
   customers: CustomerStore;
   syncEvents: SyncEventHub;
@@ -19,9 +22,10 @@ export interface GatewayServices {
   syncEvents: SyncEventHub;
 }
 
-export function createContext(services: GatewayServices): GatewayContext {
+export function createContext(services: GatewayServices, principal: Principal): GatewayContext {
   return {
     ...services,
+    principal,
     syncStates: new DataLoader(async (customerIds) => {
       const rows = await services.prisma.idMapping.findMany({
         where: { catalog: 'customer', localId: { in: [...customerIds] } },

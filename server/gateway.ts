@@ -12,6 +12,7 @@ import { syncEventsForPublished } from './outbox/published-sync-events.js';
 import { SyncEventHub } from './sync-events/sync-event-hub.js';
 import { startSyncEventFeed } from './sync-events/sync-event-feed.js';
 import { createGatewayYoga } from './yoga.js';
+import { createGatewaySecurity } from './auth/gateway-security.js';
 
 const log = getLogger('gateway');
 
@@ -19,11 +20,14 @@ export interface RunningGateway {
   url: string;
   /** Resolves once the syncEvents feed reads from Kafka (tests wait for it). */
   syncEventsReady: Promise<void>;
+  /** Set when the gateway runs with the development key (no API_KEYS or JWT settings, outside production). */
+  developmentKey?: { token: string; file: string };
   stop(): Promise<void>;
 }
 
 /** Wires one gateway instance: Postgres, Kafka, the outbox relay and the HTTP/WebSocket server. */
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+  const security = await createGatewaySecurity(config);
   const db = createDatabase(config.DATABASE_URL);
   const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-gateway` });
   await ensureTopicsInBackground(bus, systemTopics(config));
@@ -52,13 +56,14 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   });
   const hub = new SyncEventHub(config.SYNC_EVENTS_MAX_BUFFERED);
   const feed = startSyncEventFeed({ bus, hub, topic: config.TOPIC_SYNC_EVENTS, partitions: 1, groupPrefix: config.KAFKA_GROUP_PREFIX });
-  const yoga = createGatewayYoga({ prisma: db.prisma, customers, syncEvents: hub });
-  const http = await listenGateway(yoga, { port: config.PORT, host: config.HOST, maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES });
+  const yoga = createGatewayYoga({ prisma: db.prisma, customers, syncEvents: hub }, security);
+  const http = await listenGateway(yoga, security, { port: config.PORT, host: config.HOST, maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES });
   log.info({ url: http.url }, 'gateway listening');
 
   return {
     url: http.url,
     syncEventsReady: feed.ready,
+    ...(security.developmentKey ? { developmentKey: security.developmentKey } : {}),
     async stop() {
       hub.close();
       await http.close(); // no new mutations

@@ -12,5 +12,9 @@ await runService(
     setLogLevel(config.LOG_LEVEL);
     return startGateway(config);
   },
-  (gateway) => `GraphiQL: ${gateway.url}`,
+  (gateway) =>
+    `GraphiQL: ${gateway.url}` +
+    (gateway.developmentKey
+      ? `\nDevelopment API key (every scope; in ${gateway.developmentKey.file}, prefilled in GraphiQL): ${gateway.developmentKey.token}`
+      : ''),
 );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactSecretValues } from '../logger.js';
 
 export class ConfigError extends Error {
   constructor(readonly issues: readonly string[]) {
@@ -16,7 +17,10 @@ export function parseEnv<Schema extends z.ZodType>(
   env: Record<string, string | undefined> = process.env,
 ): z.infer<Schema> {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
+  if (result.success) {
+    redactSecretValues(secretVariablesOf(schema).map((name) => env[name]));
+    return result.data;
+  }
   throw new ConfigError(
     result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
   );
@@ -34,3 +38,14 @@ export const envList = z
   .pipe(z.array(z.string()).min(1));
 
 export const envPort = z.coerce.number().int().min(0).max(65535);
+
+/** Marks a variable as secret: its value is redacted from every log line once parseEnv has read it. */
+export const secret = <Schema extends z.ZodType>(schema: Schema): Schema => schema.meta({ secret: true });
+
+/** The variables a schema marks with `secret()` (an object schema, or one refined/transformed from it). */
+export function secretVariablesOf(schema: z.ZodType): string[] {
+  const shape = schema instanceof z.ZodObject ? schema.shape : schema instanceof z.ZodPipe && schema.in instanceof z.ZodObject ? schema.in.shape : {};
+  return Object.entries(shape as Record<string, z.ZodType>)
+    .filter(([, field]) => field.meta()?.secret === true)
+    .map(([name]) => name);
+}

@@ -11,7 +11,7 @@ import {
   type Address,
 } from '../catalog/customers/customer-input.js';
 import { EmailTakenError, NotFoundError, ValidationError } from '../errors.js';
-import { builder, MAX_PAGE_SIZE } from './builder.js';
+import { builder, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './builder.js';
 import { SyncStateRef } from './sync-state.js';
 
 // The customer catalog's GraphQL surface: its type, queries, inputs and mutations.
@@ -145,6 +145,7 @@ function parseId(id: string | number): string {
 
 builder.queryFields((t) => ({
   customer: t.prismaField({
+    authScopes: { scope: 'customers.read' },
     type: 'Customer',
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
@@ -156,9 +157,10 @@ builder.queryFields((t) => ({
   }),
   customers: t.prismaConnection(
     {
+      authScopes: { scope: 'customers.read' },
       type: 'Customer',
       cursor: 'id',
-      defaultSize: 20,
+      defaultSize: DEFAULT_PAGE_SIZE,
       maxSize: MAX_PAGE_SIZE,
       args: {
         filter: t.arg({ type: CustomerFilter }),
@@ -177,6 +179,7 @@ builder.queryFields((t) => ({
 
 builder.mutationFields((t) => ({
   createCustomer: t.field({
+    authScopes: { scope: 'customers.write' },
     type: CustomerRef,
     args: { input: t.arg({ type: CreateCustomerInput, required: true }) },
     errors: {
@@ -188,6 +191,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) => ctx.customers.create(validate(createCustomerInputSchema, input)),
   }),
   updateCustomer: t.field({
+    authScopes: { scope: 'customers.write' },
     type: CustomerRef,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateCustomerInput, required: true }) },
     errors: {
@@ -199,6 +203,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, { id, input }, ctx) => ctx.customers.update(parseId(id), validate(updateCustomerInputSchema, input)),
   }),
   resyncCustomer: t.field({
+    authScopes: { scope: 'sync.admin' },
     type: CustomerRef,
     description: "Re-sends the customer's current state to one integration (repairs a FAILED sync).",
     args: { id: t.arg.id({ required: true }), integration: t.arg.string({ required: true }) },
@@ -211,6 +216,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, ctx) => ctx.customers.resync(parseId(args.id), validate(integrationNameSchema, args.integration, 'integration')),
   }),
   deleteCustomer: t.field({
+    authScopes: { scope: 'customers.write' },
     type: 'ID',
     args: { id: t.arg.id({ required: true }) },
     errors: {

@@ -1,5 +1,6 @@
 import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
+import { assertEveryRootFieldHasScopes } from './require-scopes.js';
 // Each catalog type registers its types, queries and mutations on import.
 import './errors.js';
 import './sync-state.js';
@@ -11,6 +12,9 @@ let schema: GraphQLSchema | undefined;
 
 /** The gateway's schema, built once (sorted, so schema.graphql diffs stay readable). */
 export function gatewaySchema(): GraphQLSchema {
-  schema ??= lexicographicSortSchema(builder.toSchema());
+  if (!schema) {
+    schema = lexicographicSortSchema(builder.toSchema());
+    assertEveryRootFieldHasScopes(schema);
+  }
   return schema;
 }

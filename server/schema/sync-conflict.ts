@@ -63,6 +63,7 @@ builder.queryFields((t) => ({
   syncConflicts: t.prismaConnection(
     {
       type: 'SyncConflict',
+      authScopes: { scope: 'sync.read' },
       cursor: 'id',
       defaultSize: 20,
       maxSize: MAX_PAGE_SIZE,
@@ -79,6 +80,7 @@ builder.queryFields((t) => ({
 builder.prismaObjectField(CustomerRef, 'syncConflicts', (t) =>
   t.prismaField({
     type: ['SyncConflict'],
+    authScopes: { scope: 'sync.read' },
     description: 'The most recent conflicts about this customer, newest first.',
     args: { first: t.arg.int({ defaultValue: 20 }) },
     select: { id: true },

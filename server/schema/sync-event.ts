@@ -1,5 +1,6 @@
 import { syncEventTypes, type SyncEvent } from '../../core/events/sync-event.js';
 import { builder } from './builder.js';
+import { safeSummary } from './safe-summary.js';
 import { SyncStatusEnum } from './sync-state.js';
 
 // Live sync activity: the syncEvents subscription (graphql-ws and SSE).
@@ -15,7 +16,7 @@ const SyncEventRef = builder.objectRef<SyncEvent>('SyncEvent').implement({
     integration: t.exposeString('integration', { nullable: true }),
     remoteId: t.exposeString('remoteId', { nullable: true }),
     status: t.expose('status', { type: SyncStatusEnum, nullable: true }),
-    message: t.exposeString('message', { nullable: true }),
+    message: t.string({ nullable: true, resolve: (event) => safeSummary(event.message) }),
     occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
   }),
 });
@@ -30,6 +31,7 @@ const SyncEventFilterInput = builder.inputType('SyncEventFilter', {
 
 builder.subscriptionFields((t) => ({
   syncEvents: t.field({
+    authScopes: { scope: 'sync.read' },
     type: SyncEventRef,
     description: 'Sync activity as it happens, from every gateway instance. A client that falls 1,000 events behind is disconnected with SLOW_SUBSCRIBER.',
     args: { filter: t.arg({ type: SyncEventFilterInput }) },

@@ -1,23 +1,32 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateCustomer } from '../graphql/operations.js';
 import { launchBrowser } from '../support/browser.js';
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, uniqueTopics } from '../support/gateway.js';
+import { testCredentials } from '../support/credentials.js';
 import { data } from '../support/graphql-client.js';
 import { startTestIntegrations } from '../support/integrations.js';
 import { uniqueName } from '../support/stack.js';
 
 // GraphiQL in Debian's chromium (playwright-core): served by the gateway alone, and showing live
-// sync through its default syncEvents subscription over WebSocket.
+// sync through its default syncEvents subscription over WebSocket. The gateway runs as `npm run dev`
+// does, with a development key (no API_KEYS): GraphiQL opens with it in its headers and its
+// WebSocket connectionParams, and the browser sends nothing else.
 
 const topics = uniqueTopics();
 let gateway: Awaited<ReturnType<typeof startTestGateway>>;
 let integrations: Awaited<ReturnType<typeof startTestIntegrations>>;
 let browser: Browser;
 beforeAll(async () => {
-  gateway = await startTestGateway(topics);
+  // The development key file, holding the test admin token so this test's own client can use it too.
+  const devKeyFile = path.join(await mkdtemp(path.join(tmpdir(), 'graphiql-')), 'dev-api-key');
+  await writeFile(devKeyFile, testCredentials.admin);
+  gateway = await startTestGateway({ ...topics, API_KEYS: '', DEV_API_KEY_FILE: devKeyFile });
+  if (gateway.developmentKey?.token !== testCredentials.admin) throw new Error('the gateway did not use the development key');
   integrations = await startTestIntegrations(topics);
   await gateway.syncEventsReady;
   browser = await launchBrowser();
@@ -48,6 +57,8 @@ describe('GraphiQL in a real browser', () => {
     await page.goto(gateway.url, { waitUntil: 'networkidle' });
     await page.locator('.graphiql-container').first().waitFor({ timeout: 20_000 });
     expect(await page.locator('.graphiql-query-editor').first().innerText()).toContain('syncEvents');
+    // The development key is in the headers editor (the page itself needed no key).
+    expect(await page.content()).toContain(`Bearer ${testCredentials.admin}`);
 
     const external = requested.filter((url) => {
       const { protocol, hostname } = new URL(url);

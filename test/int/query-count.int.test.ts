@@ -3,9 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../core/db/prisma.js';
 import { CustomerStore } from '../../server/catalog/customers/customer-store.js';
 import { SyncEventHub } from '../../server/sync-events/sync-event-hub.js';
+import { parseEnv } from '../../core/config/parse-env.js';
+import { createGatewaySecurity } from '../../server/auth/gateway-security.js';
+import { gatewayEnv } from '../../server/config.js';
 import { createGatewayYoga } from '../../server/yoga.js';
 import { ListCustomers } from '../graphql/operations.js';
 import { print } from 'graphql';
+import { authorizationHeader, testApiKeys } from '../support/credentials.js';
 import { testStack, uniqueName } from '../support/stack.js';
 
 // Listing customers with their sync state must cost a constant number of SQL statements, whatever
@@ -20,7 +24,8 @@ pool.query = ((...args: Parameters<typeof send>) => {
 }) as typeof pool.query;
 
 const db = createDatabase(testStack.databaseUrl, { pool });
-const yoga = createGatewayYoga({ prisma: db.prisma, customers: new CustomerStore(db.prisma, uniqueName('unused.topic')), syncEvents: new SyncEventHub() });
+const security = await createGatewaySecurity(parseEnv(gatewayEnv, { API_KEYS: testApiKeys, API_RATE_LIMIT: '0' }));
+const yoga = createGatewayYoga({ prisma: db.prisma, customers: new CustomerStore(db.prisma, uniqueName('unused.topic')), syncEvents: new SyncEventHub() }, security);
 const prefix = uniqueName('count');
 
 beforeAll(async () => {
@@ -37,7 +42,7 @@ async function countStatements(first: number): Promise<{ count: number; edges: n
   statements = 0;
   const response = await yoga.fetch('http://yoga/graphql', {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authorizationHeader() },
     body: JSON.stringify({ query: print(ListCustomers), variables: { first, filter: { search: prefix } } }),
   });
   const body = (await response.json()) as { data: { customers: { edges: Array<{ node: { syncStates: unknown[] } }> } } };

@@ -5,12 +5,11 @@ import { CreateCustomer, GetCustomer, ListCustomers, ResyncCustomer, UpdateCusto
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, uniqueTopics } from '../support/gateway.js';
 import { data } from '../support/graphql-client.js';
-import { startTestIntegrations } from '../support/integrations.js';
+import { startTestIntegrations, testWebhookSecret } from '../support/integrations.js';
 import { readUntil, testBus } from '../support/kafka.js';
 import { testStack, uniqueName } from '../support/stack.js';
 import { localstripe } from '../support/stripe-emulators.js';
 import { restartStack, stopService } from '../support/outage.js';
-import { LOCALSTRIPE_WEBHOOK_SECRET } from '../../integrations/adapters/stripe/config.js';
 
 // A change Stripe rejects for good is marked FAILED, dead-lettered, and does not hold up the
 // customers behind it; resyncCustomer sends it again once the cause is fixed.
@@ -142,7 +141,7 @@ describe('integrations process health and outages', () => {
       deliver = () =>
         fetch(`${integrations.url}/webhooks/stripe`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret: LOCALSTRIPE_WEBHOOK_SECRET }) },
+          headers: { 'content-type': 'application/json', 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret: testWebhookSecret }) },
           body: payload,
         });
       const duringOutage = await deliver();

@@ -2,12 +2,11 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../core/db/prisma.js';
 import { parseSyncEvent } from '../../core/events/sync-event.js';
-import { LOCALSTRIPE_WEBHOOK_SECRET } from '../../integrations/adapters/stripe/config.js';
 import { CreateCustomer, DeleteCustomer, GetCustomer, ListCustomers, UpdateCustomer } from '../graphql/operations.js';
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, uniqueTopics } from '../support/gateway.js';
 import { data } from '../support/graphql-client.js';
-import { startTestIntegrations } from '../support/integrations.js';
+import { startTestIntegrations, testWebhookSecret } from '../support/integrations.js';
 import { readUntil, testBus } from '../support/kafka.js';
 import { testStack, uniqueName } from '../support/stack.js';
 import { localstripe } from '../support/stripe-emulators.js';
@@ -148,7 +147,7 @@ describe('webhook endpoint', () => {
 
   async function signedCustomerEvent(type: string, customer: Stripe.Customer, created = Math.floor(Date.now() / 1000)) {
     const payload = JSON.stringify({ id: `evt_${uniqueName('test').replace(/-/g, '')}`, object: 'event', type, created, data: { object: customer } });
-    return { payload, signature: stripe.webhooks.generateTestHeaderString({ payload, secret: LOCALSTRIPE_WEBHOOK_SECRET }) };
+    return { payload, signature: stripe.webhooks.generateTestHeaderString({ payload, secret: testWebhookSecret }) };
   }
 
   it('applies the same webhook delivered twice only once', async () => {
@@ -220,7 +219,7 @@ describe('webhook endpoint', () => {
     expect((await postWebhook(payload, forged)).status).toBe(400);
     expect((await postWebhook(payload, '')).status).toBe(400);
     const garbage = 'not json';
-    expect((await postWebhook(garbage, stripe.webhooks.generateTestHeaderString({ payload: garbage, secret: LOCALSTRIPE_WEBHOOK_SECRET }))).status).toBe(400);
+    expect((await postWebhook(garbage, stripe.webhooks.generateTestHeaderString({ payload: garbage, secret: testWebhookSecret }))).status).toBe(400);
     expect(await localByEmail(customer.email!)).toEqual([]);
   });
 });

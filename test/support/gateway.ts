@@ -1,6 +1,7 @@
 import { parseEnv } from '../../core/config/parse-env.js';
 import { gatewayEnv, type GatewayConfig } from '../../server/config.js';
 import { startGateway, type RunningGateway } from '../../server/gateway.js';
+import { testApiKeys } from './credentials.js';
 import { testStack, uniqueName } from './stack.js';
 
 /** Topic names no other test uses, so each test reads only its own events. */
@@ -12,7 +13,10 @@ export function uniqueTopics() {
   };
 }
 
-/** A real gateway (Postgres, Kafka, HTTP on a free port) configured like the process would be. */
+/**
+ * A real gateway (Postgres, Kafka, HTTP on a free port) configured like the process would be, with
+ * the test API keys (credentials.ts) and no rate limit unless `overrides` say otherwise.
+ */
 export async function startTestGateway(overrides: Record<string, string> = {}): Promise<RunningGateway & { config: GatewayConfig }> {
   const config = parseEnv(gatewayEnv, {
     DATABASE_URL: testStack.databaseUrl,
@@ -22,6 +26,8 @@ export async function startTestGateway(overrides: Record<string, string> = {}): 
     OUTBOX_POLL_INTERVAL_MS: '500',
     LOG_LEVEL: 'warn',
     KAFKA_GROUP_PREFIX: `${uniqueName('test')}-`,
+    API_KEYS: testApiKeys,
+    API_RATE_LIMIT: '0',
     ...uniqueTopics(),
     ...overrides,
   });

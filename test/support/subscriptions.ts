@@ -2,6 +2,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { authorizationHeader, type CredentialOption } from './credentials.js';
 
 export interface Collected<Item> {
   items: Item[];
@@ -39,15 +40,32 @@ function collector<Item>(close: () => Promise<void>): Collected<Item> & { push(i
   };
 }
 
-/** Subscribes over graphql-ws (WebSocket); resolves once the server acknowledged the connection. */
+/**
+ * Subscribes over graphql-ws (WebSocket), the credential in connectionParams as a browser would send
+ * it (test admin key unless `options.token` says otherwise); resolves once the server acknowledged
+ * the connection, rejects if it closed the socket instead (e.g. 4401).
+ */
 export async function subscribeWs<Data, Variables extends Record<string, unknown>>(
   httpUrl: string,
   document: TypedDocumentNode<Data, Variables>,
   variables: Variables,
+  options: CredentialOption = {},
 ): Promise<Collected<Data>> {
   let acknowledged!: () => void;
-  const connected = new Promise<void>((resolve) => (acknowledged = resolve));
-  const client = createClient({ url: httpUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, on: { connected: () => acknowledged() } });
+  let refused!: (error: Error) => void;
+  let isAcknowledged = false;
+  const connected = new Promise<void>((resolve, reject) => ((acknowledged = resolve), (refused = reject)));
+  const client = createClient({
+    url: httpUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    connectionParams: authorizationHeader(options),
+    on: {
+      connected: () => ((isAcknowledged = true), acknowledged()),
+      closed: (event) => refused(Object.assign(new Error(`WebSocket closed: ${(event as CloseEvent).code} ${(event as CloseEvent).reason}`), { code: (event as CloseEvent).code })),
+    },
+  });
   let stop = () => {};
   const collected = collector<Data>(async () => {
     stop();
@@ -57,7 +75,8 @@ export async function subscribeWs<Data, Variables extends Record<string, unknown
     { query: print(document), variables },
     {
       next: (result) => result.data && collected.push(result.data as Data),
-      error: (error) => console.error('subscription error', error),
+      // A refused connection (e.g. 4401) already rejects `connected` above.
+      error: (error) => isAcknowledged && console.error('subscription error', error),
       complete: () => undefined,
     },
   );
@@ -65,16 +84,17 @@ export async function subscribeWs<Data, Variables extends Record<string, unknown
   return collected;
 }
 
-/** Subscribes over Server-Sent Events (POST with Accept: text/event-stream). */
+/** Subscribes over Server-Sent Events (POST with Accept: text/event-stream), with the test admin key unless `options.token` says otherwise. */
 export async function subscribeSse<Data, Variables extends Record<string, unknown>>(
   httpUrl: string,
   document: TypedDocumentNode<Data, Variables>,
   variables: Variables,
+  options: CredentialOption = {},
 ): Promise<Collected<Data>> {
   const abort = new AbortController();
   const response = await fetch(httpUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...authorizationHeader(options) },
     body: JSON.stringify({ query: print(document), variables }),
     signal: abort.signal,
   });

@@ -1,22 +1,24 @@
 import { z } from 'zod';
+import { secret } from '../../../core/config/parse-env.js';
 
 /** Local emulator used when no Stripe key is configured, so sync works out of the box. */
 export const LOCALSTRIPE_URL = 'http://localhost:8420';
-export const LOCALSTRIPE_WEBHOOK_SECRET = 'whsec_catalog_gateway_localstripe';
 
 export const stripeConfigSchema = z
   .object({
     /** A Stripe secret key (sk_test_… or sk_live_…, or rk_… restricted). Unset: localstripe. */
-    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret key (sk_test_…)').optional(),
-    /** The signing secret of the webhook endpoint (whsec_…). With localstripe it is registered automatically. */
-    STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'must be a webhook signing secret (whsec_…)').optional(),
+    STRIPE_SECRET_KEY: secret(z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret key (sk_test_…)').optional()),
+    /** The signing secret of the webhook endpoint (whsec_…). With localstripe: random per installation, registered automatically. */
+    STRIPE_WEBHOOK_SECRET: secret(z.string().startsWith('whsec_', 'must be a webhook signing secret (whsec_…)').optional()),
+    /** With localstripe and no STRIPE_WEBHOOK_SECRET: where the installation's random webhook secret is kept. */
+    LOCALSTRIPE_WEBHOOK_SECRET_FILE: z.string().min(1).default('.stack/localstripe-webhook-secret'),
     /** Where the Stripe API is: https://api.stripe.com, or an emulator (localstripe, stripe-mock). */
     STRIPE_API_BASE: z.url().optional(),
     /** Seconds between reads of Stripe's event list for changes whose webhook never arrived; 0 turns it off. */
     STRIPE_CATCHUP_INTERVAL_S: z.coerce.number().int().min(0).default(60),
   })
   .refine((env) => env.STRIPE_SECRET_KEY === undefined || env.STRIPE_WEBHOOK_SECRET !== undefined, {
-    // Without it, webhooks would be checked against the emulator's well-known secret: forgeable.
+    // Without it, there would be no secret Stripe signs with.
     message: 'required when STRIPE_SECRET_KEY is set (the endpoint signing secret: stripe listen, or the dashboard)',
     path: ['STRIPE_WEBHOOK_SECRET'],
   })
@@ -24,7 +26,9 @@ export const stripeConfigSchema = z
     const emulator = env.STRIPE_SECRET_KEY === undefined;
     return {
       secretKey: env.STRIPE_SECRET_KEY ?? 'sk_test_localstripe',
-      webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? LOCALSTRIPE_WEBHOOK_SECRET,
+      /** Unset with localstripe: read from (or created in) emulatorWebhookSecretFile at start. */
+      webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+      emulatorWebhookSecretFile: env.LOCALSTRIPE_WEBHOOK_SECRET_FILE,
       apiBase: env.STRIPE_API_BASE ?? (emulator ? LOCALSTRIPE_URL : 'https://api.stripe.com'),
       /** True when talking to localstripe: the webhook endpoint is registered on it at start. */
       registerWebhookOnEmulator: emulator,

@@ -3,8 +3,9 @@ import { createStripeClient } from './client.js';
 import { stripeConfigSchema, type StripeAdapterConfig } from './config.js';
 import { fetchStripeCustomer, listStripeCustomerEvents, verifyStripeWebhook } from './inbound.js';
 import { stripeOutbound } from './outbound.js';
-import { registerLocalstripeWebhook } from './localstripe.js';
+import { loadOrCreateEmulatorWebhookSecret, registerLocalstripeWebhook } from './localstripe.js';
 import { stripeAccount } from './account.js';
+import { WebhookRejectedError } from '../../registry/errors.js';
 
 /** Stripe customers <-> the customer catalog. Field mapping: ./customer.mapping.ts; config: ./config.ts. */
 export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
@@ -12,17 +13,24 @@ export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
   configSchema: stripeConfigSchema,
   create(config) {
     const stripe = createStripeClient(config.secretKey, config.apiBase);
+    let webhookSecret = config.webhookSecret;
     return {
       catalogs: ['customer'],
       account: () => stripeAccount(stripe, config),
       outbound: stripeOutbound(stripe),
       inbound: {
-        verify: (request) => verifyStripeWebhook(stripe, config.webhookSecret, request),
+        verify: (request) => {
+          if (!webhookSecret) throw new WebhookRejectedError('no webhook secret yet (the adapter has not started)');
+          return verifyStripeWebhook(stripe, webhookSecret, request);
+        },
         fetch: (_catalog, remoteId) => fetchStripeCustomer(stripe, remoteId),
       },
       catchUp: { intervalMs: config.catchUpIntervalMs, listEvents: (since) => listStripeCustomerEvents(stripe, since) },
       async start({ webhookUrl }) {
-        if (config.registerWebhookOnEmulator) await registerLocalstripeWebhook(config.apiBase, webhookUrl, config.webhookSecret);
+        if (!config.registerWebhookOnEmulator) return;
+        // Random per installation, never a value published in the code: anyone could sign with that.
+        webhookSecret ??= await loadOrCreateEmulatorWebhookSecret(config.emulatorWebhookSecretFile);
+        await registerLocalstripeWebhook(config.apiBase, webhookUrl, webhookSecret);
       },
     };
   },

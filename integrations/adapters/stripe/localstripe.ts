@@ -1,3 +1,19 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { redactSecretValues } from '../../../core/logger.js';
+
+/** The emulator's webhook signing secret of this installation: read from `file`, or created there (random, 0600). */
+export async function loadOrCreateEmulatorWebhookSecret(file: string): Promise<string> {
+  const existing = await readFile(file, 'utf8').then((text) => text.trim(), () => '');
+  const secret = existing.startsWith('whsec_') && existing.length >= 30 ? existing : `whsec_${randomBytes(24).toString('base64url')}`;
+  redactSecretValues([secret]);
+  if (secret === existing) return secret;
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
 /**
  * localstripe has no webhook-endpoint API; it takes endpoints at POST /_config/webhooks/<id>.
  * Registering under a fixed id replaces our previous registration instead of adding another.
