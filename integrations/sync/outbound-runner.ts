@@ -24,6 +24,9 @@ export interface OutboundRunnerOptions {
 
 export type RunResult = 'done' | 'parked' | 'failed';
 
+/** How long a change whose fields also changed remotely waits for the remote change's event. */
+const CONTEST_WAIT_MS = 5_000;
+
 /**
  * Runs one change for one integration once, and settles the outcome by class: done (reported),
  * transient failure (the pair is parked for the retry scheduler: RETRYING, no attempt limit), or
@@ -43,8 +46,25 @@ export function createOutboundRunner(options: OutboundRunnerOptions) {
       if (outcome.result === 'stale' || outcome.result === 'unchanged') {
         log.debug({ ...fields, outcome: outcome.result }, 'nothing to send');
       } else if (outcome.result === 'contested') {
-        log.info({ ...fields, remoteId: outcome.remoteId, contested: outcome.fields }, 'changed on both sides; the remote change\'s event settles it');
-        await syncEvents.publish({ ...common, type: 'CONFLICT_DETECTED', status: 'PENDING', remoteId: outcome.remoteId, message: `${outcome.fields.join(', ')} changed on both sides: settled when the remote change's event is merged` });
+        if (context.attempts === 0) {
+          // The remote change's own event (a webhook, or catch-up) normally arrives within seconds
+          // and settles the conflict by its time. Wait for it, parked, so later changes queue behind.
+          log.info({ ...fields, remoteId: outcome.remoteId, contested: outcome.fields }, 'changed on both sides; waiting for the remote change\'s event');
+          await park(options.prisma, key, change, { error: `waiting for ${adapter.name}'s event about ${outcome.fields.join(', ')} (changed on both sides)`, attempts, retryAfterMs: CONTEST_WAIT_MS });
+          await syncEvents.publish({ ...common, type: 'CONFLICT_DETECTED', status: 'PENDING', remoteId: outcome.remoteId, message: `${outcome.fields.join(', ')} changed on both sides: settled when the remote change's event is merged` });
+          return 'parked';
+        }
+        // No event came: merge the remote object as it is now, dated now (when we saw the change),
+        // so the conflict is settled and recorded anyway.
+        log.warn({ ...fields, remoteId: outcome.remoteId, contested: outcome.fields }, 'no remote event settled the conflict; merging the remote object as read now');
+        const snapshot = await readRemoteSnapshot(options.prisma, adapter, options.account, {
+          eventId: `contested:${change.id}:${attempts}`,
+          catalog: change.catalog,
+          remoteId: outcome.remoteId,
+          kind: 'updated',
+          occurredAt: new Date(),
+        });
+        await publishSnapshot(options.bus, options.inboundTopic, snapshot);
       } else if (outcome.result === 'remote-missing') {
         // Deleted remotely meanwhile: deletes are final, so the catalog deletes it too.
         log.info({ ...fields, remoteId: outcome.remoteId }, 'remote object is gone; deleting locally');

@@ -99,11 +99,13 @@ export async function quiesce(rig: SyncRig, scenario: Scenario, log: OperationsL
     const current = await snapshot(rig, scenario, log);
     const pending = await unpublishedOutbox(rig.sql, current.knownLocalIds);
     const key = JSON.stringify([current.locals, current.remotes, current.mappings, current.conflicts.length]);
-    const calm = rig.relay.idle() && pending === 0;
+    // A parked pair (RETRYING: a transient failure, or a conflict waiting for its remote event) is work in progress.
+    const parked = current.mappings.filter((mapping) => mapping.status === 'RETRYING').length;
+    const calm = rig.relay.idle() && pending === 0 && parked === 0;
     if (!calm || last?.key !== key) last = { key, since: Date.now() };
     else if (Date.now() - last.since >= stableForMs && rig.relay.quietForMs() >= stableForMs) return current;
     if (Date.now() > deadline) {
-      throw new Error(`no quiescence within ${options.timeoutMs ?? 60_000} ms (relay idle: ${rig.relay.idle()}, unpublished outbox rows: ${pending}; the state kept changing)`);
+      throw new Error(`no quiescence within ${options.timeoutMs ?? 60_000} ms (relay idle: ${rig.relay.idle()}, unpublished outbox rows: ${pending}, parked pairs: ${parked}; the state kept changing)`);
     }
     await sleep(500);
   }

@@ -226,4 +226,19 @@ describe('issue #8: each case converges', { timeout: 120_000 }, () => {
       await events.close();
     }
   });
+  it('(i) the same field changed on both sides and the remote change\'s webhook never arrives: settled anyway, recorded, both sides equal', async () => {
+    const { localId, remoteId } = await linkedPair({ email: newEmail('case-i'), name: 'Base' });
+    const lost = rig.relay.hold({ type: 'customer.updated', objectId: remoteId }); // never released: lost
+    await rig.stripe.customers.update(remoteId, { name: 'Stripe, webhook lost' });
+    await lost.caught();
+    await updateLocal(localId, { name: 'Local' });
+    // The outbound side waits a few seconds for the remote change's event, then merges what it reads.
+    await eventually(async () => ((await conflictsFor(rig.sql, [localId])).some((conflict) => conflict.field === 'name') ? true : undefined), 30_000, 'the conflict to be settled');
+    const [after, afterRemote] = await settle(async () => [await local(localId), await remote(remoteId)] as const);
+    expect(after?.name).toBe(afterRemote?.name);
+    const conflicts = await conflictsFor(rig.sql, [localId]);
+    expect(conflicts).toContainEqual(expect.objectContaining({ kind: 'FIELD', field: 'name', localValue: 'Local', remoteValue: 'Stripe, webhook lost' }));
+    const loser = conflicts.find((conflict) => conflict.field === 'name')!;
+    expect(after?.name).toBe(loser.winner === 'local' ? 'Local' : 'Stripe, webhook lost');
+  });
 });

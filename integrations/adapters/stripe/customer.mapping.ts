@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { FlatFields, SyncedAddress, SyncedCustomer } from '../../../core/catalogs/customer.js';
-import { RESERVED_METADATA_KEYS } from '../../../core/catalogs/customer.js';
+import { RESERVED_METADATA_KEYS, syncedCustomerOf } from '../../../core/catalogs/customer.js';
 
 // Where each synced customer field goes in Stripe, both directions, and Stripe's limits on them.
 //
@@ -68,8 +68,15 @@ export function toStripePatchParams(patch: FlatFields, localId: string): Stripe.
 
 const text = (value: string | null | undefined): string | null => (value ? value : null);
 
-/** A Stripe customer as the catalog's synced fields (the inverse of the params above). */
+/**
+ * A Stripe customer as the catalog's synced fields (the inverse of the params above), in the
+ * contract's normal form, so that values compare equal to the catalog's (e.g. emails lower case).
+ */
 export function fromStripeCustomer(customer: Stripe.Customer): SyncedCustomer {
+  return syncedCustomerOf(stripeFields(customer));
+}
+
+function stripeFields(customer: Stripe.Customer): SyncedCustomer {
   const metadata = Object.fromEntries(
     Object.entries(customer.metadata ?? {}).filter(([key, value]) => !(RESERVED_METADATA_KEYS as readonly string[]).includes(key) && value !== ''),
   );
