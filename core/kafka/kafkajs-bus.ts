@@ -82,8 +82,9 @@ export function createKafkaBus(config: KafkaBusConfig): MessageBus {
   // (KafkaJSNumberOfRetriesExceeded), "crashes" the consumer and restarts it as a new group member.
   // The restarted broker reloads the group with the old member in it, so the new member's join
   // waits until that member's session (10 s) expires: resume took 10-15 s after the broker was back.
-  // A consumer that keeps retrying instead keeps its member id and rejoins at once (0.5 s measured,
-  // bench/kafka-restart.ts). Past RESUMABLE_OUTAGE_MS it still crashes and restarts as before.
+  // A consumer that keeps retrying instead keeps its member id and rejoins at once (0.4-0.8 s
+  // measured, bench/kafka-restart.ts). An outage longer than CONSUMER_CONNECTION_RETRY still ends
+  // in a crash and a restart as a new member.
   const consumerKafka = new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,
