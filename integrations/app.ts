@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createDatabase } from '../core/db/prisma.js';
+import { connectionLimitsFrom, createDatabase } from '../core/db/prisma.js';
 import { createKafkaBus } from '../core/kafka/kafkajs-bus.js';
 import type { Subscription } from '../core/kafka/bus.js';
 import { ensureTopicsInBackground, systemTopics } from '../core/kafka/topics.js';
@@ -25,7 +25,7 @@ export interface RunningIntegrations {
 export async function startIntegrations(config: IntegrationsConfig, env: Record<string, string | undefined> = process.env): Promise<RunningIntegrations> {
   const adapters = resolveAdapters(config.INTEGRATIONS, env); // unknown or misconfigured: throws before anything starts
   // A pair's row stays locked across its remote call: room for every outbound partition and webhook.
-  const db = createDatabase(config.DATABASE_URL, { poolSize: 2 * config.OUTBOUND_CONCURRENCY + 10 });
+  const db = createDatabase(config.DATABASE_URL, { poolSize: 2 * config.OUTBOUND_CONCURRENCY + 10, limits: connectionLimitsFrom(config) });
   // Links are scoped to one remote account: refuse to start against another (a 404 there would
   // delete local customers). Each adapter's account is read once, at start.
   const accounts = new Map<string, RemoteAccount>();

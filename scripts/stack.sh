@@ -154,6 +154,8 @@ kafka_up() {
     local cluster_id; cluster_id=$("${KAFKA_JAVA[@]}" kafka.tools.StorageTool random-uuid 2>>"$LOG_DIR/kafka.log")
     "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >>"$LOG_DIR/kafka.log" 2>&1 || die "formatting Kafka storage failed (log: $LOG_DIR/kafka.log)"
   fi
+  # Only this start's log lines count: an earlier "Kafka Server started" must not pass for this one.
+  KAFKA_LOG_FROM=$(($(wc -l <"$LOG_DIR/kafka.log" 2>/dev/null || echo 0) + 1))
   start_daemon kafka "${KAFKA_JAVA[@]}" kafka.Kafka "$props"
   wait_for kafka 90 kafka_ready
   say kafka "started on :$KAFKA_PORT (Apache Kafka $KAFKA_VERSION, KRaft)"
@@ -161,7 +163,7 @@ kafka_up() {
 
 kafka_ready() {
   pid_alive kafka || { tail -n 30 "$LOG_DIR/kafka.log" >&2; die "kafka exited during start-up (log: $LOG_DIR/kafka.log)"; }
-  port_open "$KAFKA_PORT" && grep -q "Kafka Server started" "$LOG_DIR/kafka.log"
+  port_open "$KAFKA_PORT" && tail -n "+${KAFKA_LOG_FROM:-1}" "$LOG_DIR/kafka.log" | grep -q "Kafka Server started"
 }
 
 # ---------------------------------------------------------------- localstripe

@@ -3,6 +3,7 @@ import { envBoolean, envList, envPort, secret } from '../core/config/parse-env.j
 import { sharedEnv } from '../core/config/shared-env.js';
 import { conflictPolicies } from '../core/sync/merge.js';
 import { apiKeysSchema } from './auth/api-keys.js';
+import { MAX_EVENT_BYTES, MAX_PRODUCE_BATCH_BYTES } from '../core/kafka/limits.js';
 
 /** An optional variable where an empty value means unset (as `API_KEYS=` in a .env file). */
 const unsetIfEmpty = <Schema extends z.ZodType>(schema: Schema) =>
@@ -16,6 +17,8 @@ export const gatewayEnv = sharedEnv
     PORT: envPort.default(4000),
     HOST: z.string().min(1).default('localhost'),
     OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+    /** Bytes per outbox publish batch: at least one event, at most half a topic's max.message.bytes. */
+    OUTBOX_BATCH_MAX_BYTES: z.coerce.number().int().min(MAX_EVENT_BYTES).max(MAX_PRODUCE_BATCH_BYTES).default(MAX_PRODUCE_BATCH_BYTES),
     OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(2_000),
     OUTBOX_RETENTION_HOURS: z.coerce.number().min(0).default(24),
     GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),

@@ -1,4 +1,4 @@
-import { createDatabase } from '../core/db/prisma.js';
+import { connectionLimitsFrom, createDatabase } from '../core/db/prisma.js';
 import { createKafkaBus } from '../core/kafka/kafkajs-bus.js';
 import { ensureTopicsInBackground, systemTopics } from '../core/kafka/topics.js';
 import { getLogger } from '../core/logger.js';
@@ -28,7 +28,7 @@ export interface RunningGateway {
 /** Wires one gateway instance: Postgres, Kafka, the outbox relay and the HTTP/WebSocket server. */
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const security = await createGatewaySecurity(config);
-  const db = createDatabase(config.DATABASE_URL);
+  const db = createDatabase(config.DATABASE_URL, { limits: connectionLimitsFrom(config) });
   const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-gateway` });
   await ensureTopicsInBackground(bus, systemTopics(config));
 
@@ -37,6 +37,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     pool: db.pool,
     bus,
     batchSize: config.OUTBOX_BATCH_SIZE,
+    batchMaxBytes: config.OUTBOX_BATCH_MAX_BYTES,
     pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,
     companions: (rows) => syncEventsForPublished(syncEvents, rows),

@@ -4,6 +4,12 @@ import { envList } from './parse-env.js';
 /** Variables both processes read: where Postgres and Kafka are, topic names, logging. */
 export const sharedEnv = z.object({
   DATABASE_URL: z.url().default('postgresql://catalog:catalog@localhost:5432/catalog'),
+  /** Server-side limit of one SQL statement (statement_timeout); 0 turns it off. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  /** How long a request waits for a pooled database connection before it fails. */
+  DATABASE_POOL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Idle time before TCP keepalive probes start on database connections. */
+  DATABASE_KEEPALIVE_IDLE_MS: z.coerce.number().int().min(1_000).default(10_000),
   KAFKA_BROKERS: envList.default(['localhost:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).default('catalog-gateway'),
   TOPIC_CATALOG_CHANGES: z.string().min(1).default('catalog.customer.changes'),

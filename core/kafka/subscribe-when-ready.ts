@@ -4,6 +4,12 @@ import type { MessageBus, SubscribeOptions, Subscription, TopicSpec } from './bu
 const log = getLogger('kafka.subscribe');
 
 /**
+ * Short: a failed attempt already spends seconds in the client's own connection retries, and a
+ * longer pause would add up to its length to the time a process needs once Kafka is back.
+ */
+const MAX_RETRY_DELAY_MS = 2_000;
+
+/**
  * Creates the topics (if missing) and subscribes, retrying in the background until the broker
  * answers: a process starts, and serves what it can, while Kafka is still down. The returned
  * subscription stops the retries or the running consumer.
@@ -24,7 +30,7 @@ export function subscribeWhenReady(bus: MessageBus, topics: TopicSpec[], options
         resolve();
       } catch (error) {
         log.warn({ err: error, groupId: options.groupId, retryInMs: delayMs }, 'could not subscribe yet; retrying');
-        timer = setTimeout(() => void attempt(Math.min(delayMs * 2, 30_000)), delayMs);
+        timer = setTimeout(() => void attempt(Math.min(delayMs * 2, MAX_RETRY_DELAY_MS)), delayMs);
       }
     };
     void attempt(500);

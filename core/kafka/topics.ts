@@ -1,6 +1,7 @@
 import type { SharedEnv } from '../config/shared-env.js';
 import { getLogger } from '../logger.js';
 import type { MessageBus, TopicSpec } from './bus.js';
+import { TOPIC_MAX_MESSAGE_BYTES } from './limits.js';
 
 const log = getLogger('kafka.topics');
 
@@ -10,11 +11,14 @@ const log = getLogger('kafka.topics');
  * stream kept in one partition, so every reader sees them in one total order.
  */
 export function systemTopics(config: SharedEnv): TopicSpec[] {
+  // The same message limit on every topic, whatever the broker's default: producers' batches are
+  // sized against it (core/kafka/limits.ts).
+  const configs = { 'max.message.bytes': String(TOPIC_MAX_MESSAGE_BYTES) };
   return [
-    { name: config.TOPIC_CATALOG_CHANGES, partitions: config.KAFKA_TOPIC_PARTITIONS },
-    { name: config.TOPIC_INTEGRATION_INBOUND, partitions: config.KAFKA_TOPIC_PARTITIONS },
-    { name: config.TOPIC_DEAD_LETTER, partitions: config.KAFKA_TOPIC_PARTITIONS },
-    { name: config.TOPIC_SYNC_EVENTS, partitions: 1 },
+    { name: config.TOPIC_CATALOG_CHANGES, partitions: config.KAFKA_TOPIC_PARTITIONS, configs },
+    { name: config.TOPIC_INTEGRATION_INBOUND, partitions: config.KAFKA_TOPIC_PARTITIONS, configs },
+    { name: config.TOPIC_DEAD_LETTER, partitions: config.KAFKA_TOPIC_PARTITIONS, configs },
+    { name: config.TOPIC_SYNC_EVENTS, partitions: 1, configs },
   ];
 }
 
@@ -28,7 +32,7 @@ export async function ensureTopicsInBackground(bus: MessageBus, topics: TopicSpe
     const attempt = (delay: number): void => {
       bus.ensureTopics(topics).then(resolve, (error: unknown) => {
         log.warn({ err: error, retryInMs: delay }, 'could not create Kafka topics yet');
-        setTimeout(() => attempt(Math.min(delay * 2, 30_000)), delay).unref();
+        setTimeout(() => attempt(Math.min(delay * 2, 5_000)), delay).unref();
       });
     };
     attempt(1_000);

@@ -1,12 +1,21 @@
 import type { Prisma } from '../../core/db/generated/client.js';
 import { toJsonInput } from '../../core/db/json.js';
 import type { ChangeEnvelope } from '../../core/events/envelope.js';
+import { MAX_EVENT_BYTES, messageBytes } from '../../core/kafka/limits.js';
+import { ValidationError } from '../errors.js';
 
 /**
  * Records an event in the outbox inside the caller's transaction: it is published if and only if
  * the change commits. Its insert trigger NOTIFYs the relay on commit.
+ *
+ * An event over MAX_EVENT_BYTES is refused (the transaction rolls back): the relay could never
+ * publish it, and every later event would wait behind it.
  */
 export async function appendToOutbox(tx: Prisma.TransactionClient, topic: string, envelope: ChangeEnvelope): Promise<void> {
+  const bytes = messageBytes({ key: envelope.entityId, value: JSON.stringify(envelope), headers: { 'event-id': envelope.id } });
+  if (bytes > MAX_EVENT_BYTES) {
+    throw new ValidationError([{ field: 'input', message: `the change is too large to publish (${bytes} bytes serialized; at most ${MAX_EVENT_BYTES})` }]);
+  }
   await tx.outboxEvent.create({
     data: { eventId: envelope.id, topic, key: envelope.entityId, payload: toJsonInput(envelope) },
   });

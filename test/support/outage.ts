@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** Stops one service of the native stack (it must have been started by scripts/stack.sh). */
-export async function stopService(name: 'kafka' | 'localstripe' | 'stripe-mock'): Promise<void> {
+export async function stopService(name: 'kafka' | 'postgres' | 'localstripe' | 'stripe-mock'): Promise<void> {
   const { stdout } = await run('bash', ['scripts/stack.sh', 'stop', name]);
   if (!stdout.includes('stopped')) {
     throw new Error(`could not stop ${name}: ${stdout.trim()} (outage tests need the stack started by npm run stack:up, not docker compose)`);
