@@ -97,7 +97,7 @@ describe('transactional outbox to Kafka', () => {
       expect(new Set(versions)).toEqual(new Set([1, 2, 3, 4, 5, 6]));
     }
     expectInOrderPerCustomer(events);
-  });
+  }, 120_000); // stopping and restarting the broker is part of the test's time
 });
 
 describe('two gateway instances sharing one database', () => {
