@@ -4,7 +4,7 @@ import { CreateCustomer, DeleteCustomer, GetCustomer, UpdateCustomer } from '../
 import { data } from '../support/graphql-client.js';
 import type { SyncRig } from '../support/sync-rig.js';
 import { stripeMappingOf, stripeMappings } from '../support/sync-tables.js';
-import { canonicalAddress, METADATA_KEYS } from './fields.js';
+import { canonicalAddress, fieldsOf, METADATA_KEYS, type CustomerLike } from './fields.js';
 import type { AddressValue, Scenario, Side, Step, Write } from './scenario.js';
 
 // Runs a scenario's steps one after another (with their pauses) through GraphQL and localstripe,
@@ -147,11 +147,14 @@ export async function runOperations(rig: SyncRig, scenario: Scenario): Promise<O
       const write = step.write;
       let input: Record<string, unknown>;
       let written: Array<{ field: string; value: string | null; incidental?: boolean }>;
+      const current = (await data(gql, GetCustomer, { id: localId })).customer;
+      if (!current) return outcome('skipped', 'deleted locally');
+      // A write that leaves the writer's own copy as it was (clearing what is not there yet) changes
+      // nothing: it is recorded as incidental, accepted in the final state but not required there.
+      const noop = (fieldsOf(current as CustomerLike)[write.field] ?? null) === canonicalWrite(write);
       if (write.field.startsWith('metadata.')) {
         // The catalog's metadata is one JSON value: read it, change one key, write the whole object.
         // The other keys go along as incidental writes (a stale value written back is the client's doing).
-        const current = (await data(gql, GetCustomer, { id: localId })).customer;
-        if (!current) return outcome('skipped', 'deleted locally');
         const metadata: Record<string, unknown> = { ...((current.metadata as Record<string, unknown> | null) ?? {}) };
         const key = write.field.slice('metadata.'.length);
         if (write.value === null) delete metadata[key];
@@ -160,11 +163,11 @@ export async function runOperations(rig: SyncRig, scenario: Scenario): Promise<O
         written = [...new Set([...METADATA_KEYS, ...Object.keys(metadata)])].map((name) => ({
           field: `metadata.${name}`,
           value: metadata[name] === undefined || metadata[name] === null ? null : String(metadata[name]),
-          ...(name === key ? {} : { incidental: true }),
+          ...(name === key && !noop ? {} : { incidental: true }),
         }));
       } else {
         input = { [write.field]: write.value };
-        written = [{ field: write.field, value: canonicalWrite(write) }];
+        written = [{ field: write.field, value: canonicalWrite(write), ...(noop ? { incidental: true } : {}) }];
       }
       const result = (await data(gql, UpdateCustomer, { id: localId, input })).updateCustomer;
       if (result.__typename !== 'UpdateCustomerSuccess') return outcome('rejected', result.__typename);
@@ -181,8 +184,10 @@ export async function runOperations(rig: SyncRig, scenario: Scenario): Promise<O
         acknowledge(index, step.entity, 'stripe', []);
         return outcome('ok');
       }
+      const before = await rig.stripe.customers.retrieve(remoteId);
+      const noop = !before.deleted && (fieldsOf(before as CustomerLike)[step.write.field] ?? null) === canonicalWrite(step.write);
       await rig.stripe.customers.update(remoteId, stripeParams([step.write]));
-      acknowledge(index, step.entity, 'stripe', [{ field: step.write.field, value: canonicalWrite(step.write) }]);
+      acknowledge(index, step.entity, 'stripe', [{ field: step.write.field, value: canonicalWrite(step.write), ...(noop ? { incidental: true } : {}) }]);
       return outcome('ok');
     } catch (error) {
       if (isStripeNotFound(error)) return outcome('rejected', 'Stripe: no such customer');
