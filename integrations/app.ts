@@ -13,6 +13,9 @@ import { startOutboundConsumer } from './sync/outbound-consumer.js';
 import { CatchUp } from './sync/catch-up.js';
 import { RetryScheduler } from './sync/retry-scheduler.js';
 import { SyncEventPublisher } from '../core/events/sync-event-publisher.js';
+import pg from 'pg';
+import type { AdapterServices } from './registry/adapter.js';
+import { PostgresRateBudget, type RateBudget } from './rate-budget/rate-budget.js';
 
 const log = getLogger('integrations');
 
@@ -23,9 +26,30 @@ export interface RunningIntegrations {
 
 /** Wires the integrations process: adapters (from config), outbound consumers, the webhook server. */
 export async function startIntegrations(config: IntegrationsConfig, env: Record<string, string | undefined> = process.env): Promise<RunningIntegrations> {
-  const adapters = resolveAdapters(config.INTEGRATIONS, env); // unknown or misconfigured: throws before anything starts
   // A pair's row stays locked across its remote call: room for every outbound partition and webhook.
   const db = createDatabase(config.DATABASE_URL, { poolSize: 2 * config.OUTBOUND_CONCURRENCY + 10, limits: connectionLimitsFrom(config) });
+  // Each adapter declares its remote limit; every remote call it makes takes a token from the
+  // deployment-wide bucket (integrations/rate-budget). Its own small pool: a token is taken while
+  // the caller may hold a pair's row lock on the main pool.
+  const budgetPool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4, keepAlive: true, connectionTimeoutMillis: config.DATABASE_POOL_ACQUIRE_TIMEOUT_MS, statement_timeout: 5_000 });
+  budgetPool.on('error', (error) => log.warn({ err: error }, 'idle rate budget connection lost; the pool replaces it'));
+  const budgets: RateBudget[] = [];
+  const services: AdapterServices = {
+    rateBudget(limit) {
+      const budget = new PostgresRateBudget(budgetPool, limit);
+      budgets.push(budget);
+      log.info({ bucket: limit.bucket, requestsPerSecond: limit.requestsPerSecond }, 'remote rate budget');
+      return budget;
+    },
+  };
+  let adapters: ReturnType<typeof resolveAdapters>;
+  try {
+    adapters = resolveAdapters(config.INTEGRATIONS, env, services); // unknown or misconfigured: throws before anything starts
+  } catch (error) {
+    await db.close();
+    await budgetPool.end();
+    throw error;
+  }
   // Links are scoped to one remote account: refuse to start against another (a 404 there would
   // delete local customers). Each adapter's account is read once, at start.
   const accounts = new Map<string, RemoteAccount>();
@@ -37,6 +61,7 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
     }
   } catch (error) {
     await db.close();
+    await budgetPool.end();
     throw error;
   }
   const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-integrations` });
@@ -50,6 +75,7 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
     ready: async () => ({
       kafka: await bus.ping(),
       postgres: await db.pool.query('SELECT 1').then(() => true, () => false),
+      rateBudgets: budgets.map((budget) => budget.snapshot()),
     }),
   });
   const server = http.createServer(app);
@@ -83,6 +109,7 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
     .filter((adapter) => adapter.instance.catchUp)
     .map((adapter) => new CatchUp({ ...intake, adapter, account: accounts.get(adapter.name)!, prisma: db.prisma, pool: db.pool }));
   for (const catchUp of catchUps) catchUp.start();
+  const budgetReport = reportRateBudgets(budgets);
 
   return {
     url,
@@ -92,8 +119,25 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
       for (const scheduler of schedulers) await scheduler.stop();
       for (const subscription of subscriptions) await subscription.stop();
       await bus.close();
+      clearInterval(budgetReport);
       await db.close();
+      await budgetPool.end();
       log.info('integrations stopped');
     },
   };
+}
+
+/** Logs each budget every 30 s while calls had to wait for it (how close the deployment runs to the remote's limit). */
+function reportRateBudgets(budgets: RateBudget[]): NodeJS.Timeout {
+  const reported = new Map<RateBudget, number>();
+  const timer = setInterval(() => {
+    for (const budget of budgets) {
+      const snapshot = budget.snapshot();
+      if (snapshot.waited === (reported.get(budget) ?? 0)) continue;
+      reported.set(budget, snapshot.waited);
+      log.info(snapshot, 'rate budget: calls waited for their token');
+    }
+  }, 30_000);
+  timer.unref();
+  return timer;
 }

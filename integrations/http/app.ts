@@ -2,20 +2,22 @@ import express, { type Express } from 'express';
 import { getLogger } from '../../core/logger.js';
 import type { ResolvedAdapter } from '../registry/registry.js';
 import { WebhookRejectedError } from '../registry/errors.js';
+import type { RateBudgetSnapshot } from '../rate-budget/rate-budget.js';
 import { takeWebhook, type WebhookIntakeDeps } from '../sync/webhook-intake.js';
 
 const log = getLogger('integrations.http');
 
 export interface IntegrationsHttpDeps extends WebhookIntakeDeps {
   adapters: ResolvedAdapter[];
-  /** True when Kafka and Postgres answer. */
-  ready: () => Promise<{ kafka: boolean; postgres: boolean }>;
+  /** Whether Kafka and Postgres answer, and the state of each remote rate budget. */
+  ready: () => Promise<{ kafka: boolean; postgres: boolean; rateBudgets: RateBudgetSnapshot[] }>;
 }
 
 /**
  * POST /webhooks/:integration (raw body, signature checked by the adapter): 400 when the request is
  * not a valid webhook, 503 when it cannot be made durable on Kafka (the sender retries), 200 once
- * it is. GET /health (process up), GET /ready (Kafka and Postgres reachable).
+ * it is. GET /health (process up), GET /ready (Kafka and Postgres reachable; the
+ * rate budgets).
  */
 export function createIntegrationsApp(deps: IntegrationsHttpDeps): Express {
   const app = express();

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { parseEnv } from '../../core/config/parse-env.js';
 import type { FlatFields, SyncedCustomer } from '../../core/catalogs/customer.js';
 import type { RemoteAccount } from '../../core/sync/link-store.js';
+import type { RateBudget, RemoteRateLimit } from '../rate-budget/rate-budget.js';
 
 // The contract every integration implements. The core (consumers, webhook route, registry, merge)
 // only sees these types: the catalog's synced fields in both directions, never a remote type.
@@ -95,20 +96,29 @@ export interface AdapterInstance {
   start?(context: { webhookUrl: string }): Promise<void>;
 }
 
+/** What the process gives each adapter it configures. */
+export interface AdapterServices {
+  /**
+   * The shared budget of the remote system's request limit, which the adapter declares (bucket and
+   * requests per second); every remote call must take a token from it first.
+   */
+  rateBudget(limit: RemoteRateLimit): RateBudget;
+}
+
 export interface AdapterSpec<Config> {
   name: string;
   /** Validated against the environment at start-up; a bad value stops the process. */
   configSchema: z.ZodType<Config>;
-  create(config: Config): AdapterInstance;
+  create(config: Config, services: AdapterServices): AdapterInstance;
 }
 
 /** A registered adapter: its name and how to configure it from the environment. */
 export interface IntegrationAdapter {
   name: string;
-  configure(env: Record<string, string | undefined>): AdapterInstance;
+  configure(env: Record<string, string | undefined>, services: AdapterServices): AdapterInstance;
 }
 
 /** Turns an adapter's spec into a registry entry (its config type stays inside). */
 export function defineAdapter<Config>(spec: AdapterSpec<Config>): IntegrationAdapter {
-  return { name: spec.name, configure: (env) => spec.create(parseEnv(spec.configSchema, env)) };
+  return { name: spec.name, configure: (env, services) => spec.create(parseEnv(spec.configSchema, env), services) };
 }

@@ -1,5 +1,5 @@
 import { stripeAdapter } from '../adapters/stripe/index.js';
-import type { AdapterInstance, IntegrationAdapter } from './adapter.js';
+import type { AdapterInstance, AdapterServices, IntegrationAdapter } from './adapter.js';
 
 /**
  * Every integration the process can run, by name. Adding one is a folder under adapters/ and a
@@ -15,12 +15,12 @@ export interface ResolvedAdapter {
 }
 
 /** The enabled adapters, each configured from `env`; an unknown name or bad config throws. */
-export function resolveAdapters(names: readonly string[], env: Record<string, string | undefined> = process.env): ResolvedAdapter[] {
+export function resolveAdapters(names: readonly string[], env: Record<string, string | undefined>, services: AdapterServices): ResolvedAdapter[] {
   return names.map((name) => {
     const adapter = adapters[name];
     if (!adapter) {
       throw new Error(`integration "${name}" not found. Register it in integrations/registry/registry.ts (known: ${Object.keys(adapters).join(', ')})`);
     }
-    return { name, instance: adapter.configure(env) };
+    return { name, instance: adapter.configure(env, services) };
   });
 }

@@ -29,7 +29,10 @@ export interface Snapshot {
   knownRemoteIds: string[];
 }
 
-async function liveLocals(rig: SyncRig, domain: string, extraIds: string[]): Promise<LiveCustomer[]> {
+/** What a snapshot reads: the gateway (GraphQL), Stripe, and the sync tables (the fault suite passes its own processes). */
+export type Observable = Pick<SyncRig, 'stripe' | 'sql'> & { gateway: { url: string } };
+
+async function liveLocals(rig: Observable, domain: string, extraIds: string[]): Promise<LiveCustomer[]> {
   const found = new Map<string, LiveCustomer>();
   let after: string | null | undefined;
   do {
@@ -46,7 +49,7 @@ async function liveLocals(rig: SyncRig, domain: string, extraIds: string[]): Pro
   return [...found.values()];
 }
 
-async function liveRemotes(rig: SyncRig, domain: string, knownIds: Set<string>, localIds: Set<string>): Promise<LiveCustomer[]> {
+async function liveRemotes(rig: Observable, domain: string, knownIds: Set<string>, localIds: Set<string>): Promise<LiveCustomer[]> {
   const found: LiveCustomer[] = [];
   let startingAfter: string | undefined;
   for (;;) {
@@ -62,7 +65,7 @@ async function liveRemotes(rig: SyncRig, domain: string, knownIds: Set<string>, 
   return found;
 }
 
-export async function snapshot(rig: SyncRig, scenario: Scenario, log: OperationsLog): Promise<Snapshot> {
+export async function snapshot(rig: Observable, scenario: Pick<Scenario, 'domain'>, log: OperationsLog): Promise<Snapshot> {
   const localIds = new Set(log.entities.flatMap((entity) => (entity?.localId ? [entity.localId] : [])));
   const remoteIds = new Set(log.entities.flatMap((entity) => (entity?.remoteId ? [entity.remoteId] : [])));
   const locals = await liveLocals(rig, scenario.domain, [...localIds]);

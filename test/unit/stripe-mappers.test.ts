@@ -6,6 +6,23 @@ import { fromStripeCustomer, stripeLimitViolations, toStripeCreateParams, toStri
 import { syncedCustomerOf } from '../../core/catalogs/customer.js';
 import { PermanentError, RetryableError, WebhookRejectedError } from '../../integrations/registry/errors.js';
 import { resolveAdapters } from '../../integrations/registry/registry.js';
+import type { AdapterServices } from '../../integrations/registry/adapter.js';
+import type { RemoteRateLimit } from '../../integrations/rate-budget/rate-budget.js';
+
+/** Records what each adapter declares about its remote limit; these tests make no remote call. */
+function declaringServices(declared: RemoteRateLimit[] = []): AdapterServices {
+  return {
+    rateBudget(limit) {
+      declared.push(limit);
+      let bucket = limit.bucket;
+      return {
+        acquire: () => Promise.reject(new Error('no remote calls in unit tests')),
+        rebind: (next) => void (bucket = next),
+        snapshot: () => ({ bucket, requestsPerSecond: limit.requestsPerSecond, tokens: null, granted: { live: 0, bulk: 0 }, waited: 0, longestWaitMs: 0 }),
+      };
+    },
+  };
+}
 
 const localId = '6f1c7f5e-8a53-4b3c-9a51-0f5b3c1e2d11';
 const snapshot = {
@@ -120,21 +137,35 @@ describe('Stripe webhook verification (real HMAC signatures)', () => {
 
 describe('adapter registry', () => {
   it('refuses an unknown integration at start-up, naming where to register it', () => {
-    expect(() => resolveAdapters(['salesforce'], {})).toThrow(/integration "salesforce" not found. Register it in integrations\/registry\/registry.ts/);
+    expect(() => resolveAdapters(['salesforce'], {}, declaringServices())).toThrow(/integration "salesforce" not found. Register it in integrations\/registry\/registry.ts/);
   });
 
   it('refuses a misconfigured adapter, naming the variable', () => {
-    expect(() => resolveAdapters(['stripe'], { STRIPE_SECRET_KEY: 'pk_test_public' })).toThrow(/STRIPE_SECRET_KEY/);
+    expect(() => resolveAdapters(['stripe'], { STRIPE_SECRET_KEY: 'pk_test_public' }, declaringServices())).toThrow(/STRIPE_SECRET_KEY/);
   });
 
   it('requires the webhook signing secret with a real key (the emulator default would be forgeable)', () => {
-    expect(() => resolveAdapters(['stripe'], { STRIPE_SECRET_KEY: 'sk_test_abc' })).toThrow(/STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set/);
-    expect(resolveAdapters(['stripe'], { STRIPE_SECRET_KEY: 'sk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' })).toHaveLength(1);
+    expect(() => resolveAdapters(['stripe'], { STRIPE_SECRET_KEY: 'sk_test_abc' }, declaringServices())).toThrow(/STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set/);
+    expect(resolveAdapters(['stripe'], { STRIPE_SECRET_KEY: 'sk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' }, declaringServices())).toHaveLength(1);
   });
 
   it('defaults Stripe to localstripe when no key is set', () => {
-    const [stripe] = resolveAdapters(['stripe'], {});
+    const [stripe] = resolveAdapters(['stripe'], {}, declaringServices());
     expect(stripe?.name).toBe('stripe');
     expect(stripe?.instance.catalogs).toEqual(['customer']);
+  });
+
+  it('declares Stripe\'s rate limit: 20/s for test keys and emulators, 80/s live, STRIPE_RATE_LIMIT overrides; a bucket per account or emulator, never naming the key', () => {
+    const declared: RemoteRateLimit[] = [];
+    const services = declaringServices(declared);
+    resolveAdapters(['stripe'], { STRIPE_API_BASE: 'http://localhost:8420' }, services);
+    resolveAdapters(['stripe'], { STRIPE_SECRET_KEY: 'sk_test_abcdefgh', STRIPE_WEBHOOK_SECRET: 'whsec_abc' }, services);
+    resolveAdapters(['stripe'], { STRIPE_SECRET_KEY: 'sk_live_abcdefgh', STRIPE_WEBHOOK_SECRET: 'whsec_abc' }, services);
+    resolveAdapters(['stripe'], { STRIPE_SECRET_KEY: 'sk_live_abcdefgh', STRIPE_WEBHOOK_SECRET: 'whsec_abc', STRIPE_RATE_LIMIT: '50' }, services);
+    expect(declared.map((limit) => limit.requestsPerSecond)).toEqual([20, 20, 80, 50]);
+    expect(declared[0]!.bucket).toBe('stripe:emulator@http://localhost:8420');
+    expect(declared[1]!.bucket).toMatch(/^stripe:key-[0-9a-f]{16}$/);
+    expect(declared[1]!.bucket).not.toContain('abcdefgh');
+    expect(() => resolveAdapters(['stripe'], { STRIPE_RATE_LIMIT: '0' }, services)).toThrow(/STRIPE_RATE_LIMIT/);
   });
 });

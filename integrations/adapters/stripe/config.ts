@@ -16,6 +16,8 @@ export const stripeConfigSchema = z
     STRIPE_API_BASE: z.url().optional(),
     /** Seconds between reads of Stripe's event list for changes whose webhook never arrived; 0 turns it off. */
     STRIPE_CATCHUP_INTERVAL_S: z.coerce.number().int().min(0).default(60),
+    /** Requests per second to Stripe, for all integrations processes together. Unset: 20 with test keys and emulators, 80 live. */
+    STRIPE_RATE_LIMIT: z.coerce.number().positive().max(10_000).optional(),
   })
   .refine((env) => env.STRIPE_SECRET_KEY === undefined || env.STRIPE_WEBHOOK_SECRET !== undefined, {
     // Without it, there would be no secret Stripe signs with.
@@ -35,6 +37,8 @@ export const stripeConfigSchema = z
       /** No key: an emulator, whose objects belong to no real account. */
       emulator,
       catchUpIntervalMs: env.STRIPE_CATCHUP_INTERVAL_S * 1000,
+      /** Below Stripe's own limits (25/s in test mode, 100/s live), leaving room for the dashboard and other clients. */
+      rateLimitPerSecond: env.STRIPE_RATE_LIMIT ?? (/_live_/.test(env.STRIPE_SECRET_KEY ?? '') ? 80 : 20),
     };
   });
 

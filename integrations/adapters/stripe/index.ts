@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { defineAdapter } from '../../registry/adapter.js';
 import { createStripeClient } from './client.js';
 import { stripeConfigSchema, type StripeAdapterConfig } from './config.js';
@@ -7,16 +8,30 @@ import { loadOrCreateEmulatorWebhookSecret, registerLocalstripeWebhook } from '.
 import { stripeAccount } from './account.js';
 import { WebhookRejectedError } from '../../registry/errors.js';
 
+/** The rate budget's bucket: per account, or per emulator address, or (before the account is known) per key. */
+function stripeRateBucket(config: StripeAdapterConfig, account?: string): string {
+  if (config.emulator) return `stripe:emulator@${config.apiBase}`;
+  if (account) return `stripe:${account}`;
+  return `stripe:key-${createHash('sha256').update(config.secretKey).digest('hex').slice(0, 16)}`;
+}
+
 /** Stripe customers <-> the customer catalog. Field mapping: ./customer.mapping.ts; config: ./config.ts. */
 export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
   name: 'stripe',
   configSchema: stripeConfigSchema,
-  create(config) {
-    const stripe = createStripeClient(config.secretKey, config.apiBase);
+  create(config, services) {
+    // Stripe limits requests per account. Until the account behind the key is read (the first
+    // call), the budget is that key's; an emulator is a remote of its own, per address.
+    const budget = services.rateBudget({ bucket: stripeRateBucket(config), requestsPerSecond: config.rateLimitPerSecond });
+    const stripe = createStripeClient(config.secretKey, config.apiBase, budget);
     let webhookSecret = config.webhookSecret;
     return {
       catalogs: ['customer'],
-      account: () => stripeAccount(stripe, config),
+      async account() {
+        const account = await stripeAccount(stripe, config);
+        budget.rebind(stripeRateBucket(config, account.account));
+        return account;
+      },
       outbound: stripeOutbound(stripe),
       inbound: {
         verify: (request) => {
