@@ -125,7 +125,12 @@ describe('integrations process health and outages', () => {
     expect((await fetch(`${integrations.url}/health`)).status).toBe(200);
     const ready = await fetch(`${integrations.url}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', kafka: true, postgres: true });
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      kafka: true,
+      postgres: true,
+      rateBudgets: [expect.objectContaining({ bucket: expect.stringMatching(/^stripe:/), requestsPerSecond: 20 })],
+    });
     expect((await fetch(`${integrations.url}/webhooks/salesforce`, { method: 'POST', body: '{}' })).status).toBe(404);
   });
 
