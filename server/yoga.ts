@@ -1,5 +1,4 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError } from 'graphql';
 import { createYoga, maskError as defaultMask, type GraphiQLOptions, type YogaServerInstance } from 'graphql-yoga';
 import { getLogger } from '../core/logger.js';
 import type { GatewaySecurity } from './auth/gateway-security.js';
@@ -9,7 +8,7 @@ import { useProductionHardening } from './auth/production-hardening.js';
 import { useAuditLog, useAuthentication, useOriginCheck, useSubscriptionCaps } from './auth/yoga-plugins.js';
 import { createContext, type GatewayContext, type GatewayServices } from './context.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql/default-query.js';
-import { withClientErrorCode } from './schema/client-errors.js';
+import { useClientErrorCodes } from './schema/client-errors.js';
 import { gatewaySchema } from './schema/index.js';
 
 const log = getLogger('graphql');
@@ -38,6 +37,7 @@ export function createGatewayYoga(services: GatewayServices, security: GatewaySe
       useAuthentication(security),
       useSubscriptionCaps(security),
       useAuditLog(),
+      useClientErrorCodes(),
       ...(security.playground ? [] : [useProductionHardening()]),
     ],
     // Same-origin pages and the CORS_ORIGINS allowlist (plus localhost in development); any other
@@ -50,11 +50,11 @@ export function createGatewayYoga(services: GatewayServices, security: GatewaySe
     // Unexpected errors reach clients as "Unexpected error." (logged here in full), never with a
     // stack, SQL or a remote API's text, whatever NODE_ENV says; typed errors are results, and
     // GraphQLErrors we throw keep their message and extensions.code (Pothos's argument errors get
-    // BAD_USER_INPUT).
+    // BAD_USER_INPUT from useClientErrorCodes).
     maskedErrors: {
       isDev: false,
       maskError: (error, message) => {
-        const masked = defaultMask(error instanceof GraphQLError ? withClientErrorCode(error) : error, message, false);
+        const masked = defaultMask(error, message, false);
         if (masked.message === message) log.error({ err: error }, 'unexpected error while executing an operation');
         return masked;
       },
