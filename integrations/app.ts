@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connectionLimitsFrom, createDatabase } from '../core/db/prisma.js';
 import { createKafkaBus } from '../core/kafka/kafkajs-bus.js';
+import { kafkaCredentialsFrom } from '../core/kafka/kafka-credentials.js';
 import type { Subscription } from '../core/kafka/bus.js';
 import { ensureTopicsInBackground, systemTopics } from '../core/kafka/topics.js';
 import { getLogger } from '../core/logger.js';
@@ -64,7 +65,7 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
     await budgetPool.end();
     throw error;
   }
-  const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-integrations` });
+  const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-integrations`, credentials: kafkaCredentialsFrom(config) });
   await ensureTopicsInBackground(bus, systemTopics(config));
   const syncEvents = new SyncEventPublisher(bus, config.TOPIC_SYNC_EVENTS);
 

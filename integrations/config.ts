@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envList, envPort } from '../core/config/parse-env.js';
-import { sharedEnv } from '../core/config/shared-env.js';
+import { checkKafkaCredentials, sharedEnv } from '../core/config/shared-env.js';
 
 /** The integrations process's environment (README: Configuration). Adapters add their own. */
 export const integrationsEnv = sharedEnv.extend({
@@ -12,6 +12,6 @@ export const integrationsEnv = sharedEnv.extend({
   INTEGRATIONS_PUBLIC_URL: z.url().optional(),
   /** Partitions one process handles in parallel per adapter (order per customer is always kept). */
   OUTBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
-});
+}).superRefine(checkKafkaCredentials);
 
 export type IntegrationsConfig = z.infer<typeof integrationsEnv>;

@@ -23,6 +23,11 @@ OFFSET=${STACK_PORT_OFFSET:-0}
 KAFKA_VERSION=${KAFKA_VERSION:-4.1.1}
 KAFKA_PORT=$((9092 + OFFSET))
 KAFKA_CONTROLLER_PORT=$((9093 + OFFSET))
+KAFKA_SASL_PORT=$((9094 + OFFSET))
+# The SASL listener's SCRAM test user (test/support/stack.ts has the same; the PLAIN one is in
+# kafka-server.properties). Local test credentials, like Postgres's catalog/catalog.
+KAFKA_SCRAM_USER=catalog-scram
+KAFKA_SCRAM_PASSWORD=catalog-scram-secret
 PG_PORT=$((5432 + OFFSET))
 PG_VERSION=${PG_VERSION:-15}
 PG_CLUSTER=${PG_CLUSTER:-$([[ $OFFSET == 0 ]] && echo main || echo "catalog$OFFSET")}
@@ -144,10 +149,21 @@ KAFKA_JAVA=(java -Xms256m -Xmx768m -XX:+UseG1GC
   "-Dlog4j2.configurationFile=$ROOT/scripts/stack/kafka-log4j2.xml" -cp "$KAFKA_HOME/libs/*")
 
 kafka_up() {
-  if port_open "$KAFKA_PORT"; then say kafka "already up on :$KAFKA_PORT"; return; fi
+  if port_open "$KAFKA_PORT"; then
+    # A broker this script started before the SASL listener existed is restarted once to add it.
+    if port_open "$KAFKA_SASL_PORT" || ! pid_alive kafka; then
+      say kafka "already up on :$KAFKA_PORT"
+      pid_alive kafka && kafka_scram_users
+      return
+    fi
+    say kafka "restarting to add the SASL listener on :$KAFKA_SASL_PORT"
+    stop_daemon kafka
+  fi
   kafka_install
   local props=$STACK_DIR/kafka-server.properties
-  { sed -e "s/:9092/:$KAFKA_PORT/g" -e "s/:9093/:$KAFKA_CONTROLLER_PORT/g" "$ROOT/scripts/stack/kafka-server.properties"
+  # Highest port first, so that with a small offset a replaced port is not replaced again.
+  { sed -e "s/:9094/:$KAFKA_SASL_PORT/g" -e "s/:9093/:$KAFKA_CONTROLLER_PORT/g" -e "s/:9092/:$KAFKA_PORT/g" \
+      "$ROOT/scripts/stack/kafka-server.properties"
     echo "log.dirs=$KAFKA_DATA"; } >"$props"
   if [[ ! -f "$KAFKA_DATA/meta.properties" ]]; then
     mkdir -p "$KAFKA_DATA"
@@ -158,7 +174,25 @@ kafka_up() {
   KAFKA_LOG_FROM=$(($(wc -l <"$LOG_DIR/kafka.log" 2>/dev/null || echo 0) + 1))
   start_daemon kafka "${KAFKA_JAVA[@]}" kafka.Kafka "$props"
   wait_for kafka 90 kafka_ready
-  say kafka "started on :$KAFKA_PORT (Apache Kafka $KAFKA_VERSION, KRaft)"
+  say kafka "started on :$KAFKA_PORT (Apache Kafka $KAFKA_VERSION, KRaft; SASL test listener on :$KAFKA_SASL_PORT)"
+  kafka_scram_users
+}
+
+# SCRAM credentials are cluster metadata. `kafka-storage format --add-scram` only helps a fresh data
+# directory, and existing ones (formatted before the SASL listener) have none; so they are added the
+# same way for both, through the running broker with kafka-configs' class, once per data directory
+# (the marker lives in it: a re-formatted directory gets them again). Costs two JVM starts (~3 s each).
+kafka_scram_users() {
+  local marker=$KAFKA_DATA/.catalog-scram-users
+  [[ -f "$marker" ]] && return
+  local mechanism
+  for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do # one per request: the broker refuses two for one user
+    "${KAFKA_JAVA[@]}" kafka.admin.ConfigCommand --bootstrap-server "localhost:$KAFKA_PORT" --alter \
+      --entity-type users --entity-name "$KAFKA_SCRAM_USER" --add-config "$mechanism=[password=$KAFKA_SCRAM_PASSWORD]" \
+      >>"$LOG_DIR/kafka.log" 2>&1 || die "adding the $mechanism test user failed (log: $LOG_DIR/kafka.log)"
+  done
+  touch "$marker"
+  say kafka "added the SCRAM-SHA-256/512 test user $KAFKA_SCRAM_USER"
 }
 
 kafka_ready() {

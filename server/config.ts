@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envBoolean, envList, envPort, secret } from '../core/config/parse-env.js';
-import { sharedEnv } from '../core/config/shared-env.js';
+import { checkKafkaCredentials, sharedEnv } from '../core/config/shared-env.js';
 import { conflictPolicies } from '../core/sync/merge.js';
 import { apiKeysSchema } from './auth/api-keys.js';
 import { MAX_EVENT_BYTES, MAX_PRODUCE_BATCH_BYTES } from '../core/kafka/limits.js';
@@ -46,6 +46,7 @@ export const gatewayEnv = sharedEnv
     SYNC_CONFLICT_POLICY: z.enum(conflictPolicies).default('latest'),
   })
   .superRefine((env, ctx) => {
+    checkKafkaCredentials(env, ctx);
     if (env.NODE_ENV === 'production' && !env.API_KEYS?.length && !env.JWT_SECRET && !env.JWT_JWKS_URL) {
       ctx.addIssue({
         code: 'custom',

@@ -1,5 +1,6 @@
 import { connectionLimitsFrom, createDatabase } from '../core/db/prisma.js';
 import { createKafkaBus } from '../core/kafka/kafkajs-bus.js';
+import { kafkaCredentialsFrom } from '../core/kafka/kafka-credentials.js';
 import { ensureTopicsInBackground, systemTopics } from '../core/kafka/topics.js';
 import { getLogger } from '../core/logger.js';
 import { CustomerStore } from './catalog/customers/customer-store.js';
@@ -29,7 +30,7 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const security = await createGatewaySecurity(config);
   const db = createDatabase(config.DATABASE_URL, { limits: connectionLimitsFrom(config) });
-  const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-gateway` });
+  const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-gateway`, credentials: kafkaCredentialsFrom(config) });
   await ensureTopicsInBackground(bus, systemTopics(config));
 
   const syncEvents = new SyncEventPublisher(bus, config.TOPIC_SYNC_EVENTS);

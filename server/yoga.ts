@@ -8,6 +8,7 @@ import { useProductionHardening } from './auth/production-hardening.js';
 import { useAuditLog, useAuthentication, useOriginCheck, useSubscriptionCaps } from './auth/yoga-plugins.js';
 import { createContext, type GatewayContext, type GatewayServices } from './context.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql/default-query.js';
+import { useClientErrorCodes } from './schema/client-errors.js';
 import { gatewaySchema } from './schema/index.js';
 
 const log = getLogger('graphql');
@@ -36,6 +37,7 @@ export function createGatewayYoga(services: GatewayServices, security: GatewaySe
       useAuthentication(security),
       useSubscriptionCaps(security),
       useAuditLog(),
+      useClientErrorCodes(),
       ...(security.playground ? [] : [useProductionHardening()]),
     ],
     // Same-origin pages and the CORS_ORIGINS allowlist (plus localhost in development); any other
@@ -47,7 +49,8 @@ export function createGatewayYoga(services: GatewayServices, security: GatewaySe
     },
     // Unexpected errors reach clients as "Unexpected error." (logged here in full), never with a
     // stack, SQL or a remote API's text, whatever NODE_ENV says; typed errors are results, and
-    // GraphQLErrors we throw keep their message and extensions.code.
+    // GraphQLErrors we throw keep their message and extensions.code (Pothos's argument errors get
+    // BAD_USER_INPUT from useClientErrorCodes).
     maskedErrors: {
       isDev: false,
       maskError: (error, message) => {

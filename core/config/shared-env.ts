@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { envList } from './parse-env.js';
+import { envBoolean, envList, secret } from './parse-env.js';
+
+/** SASL mechanisms the Kafka client speaks (kafkajs's names). */
+export const kafkaSaslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+/** An optional variable where an empty value means unset (as `KAFKA_SASL_MECHANISM=` in a .env file). */
+const unsetIfEmpty = <Schema extends z.ZodType>(schema: Schema) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 /** Variables both processes read: where Postgres and Kafka are, topic names, logging. */
 export const sharedEnv = z.object({
@@ -12,6 +19,13 @@ export const sharedEnv = z.object({
   DATABASE_KEEPALIVE_IDLE_MS: z.coerce.number().int().min(1_000).default(10_000),
   KAFKA_BROKERS: envList.default(['localhost:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).default('catalog-gateway'),
+  /** TLS to the brokers (a managed Kafka); KAFKA_SSL_CA_FILE adds a private CA to Node's trusted ones. */
+  KAFKA_SSL: envBoolean.default(false),
+  KAFKA_SSL_CA_FILE: unsetIfEmpty(z.string()),
+  /** SASL authentication; all three of mechanism, username and password, or none. */
+  KAFKA_SASL_MECHANISM: unsetIfEmpty(z.enum(kafkaSaslMechanisms)),
+  KAFKA_SASL_USERNAME: unsetIfEmpty(z.string()),
+  KAFKA_SASL_PASSWORD: secret(unsetIfEmpty(z.string())),
   TOPIC_CATALOG_CHANGES: z.string().min(1).default('catalog.customer.changes'),
   TOPIC_INTEGRATION_INBOUND: z.string().min(1).default('integration.inbound'),
   TOPIC_SYNC_EVENTS: z.string().min(1).default('sync.events'),
@@ -24,3 +38,20 @@ export const sharedEnv = z.object({
 });
 
 export type SharedEnv = z.infer<typeof sharedEnv>;
+
+/**
+ * The checks across Kafka variables, for each process's superRefine (a refined object schema can
+ * no longer be extended, so sharedEnv itself stays unrefined).
+ */
+export function checkKafkaCredentials(env: SharedEnv, ctx: z.RefinementCtx): void {
+  const sasl = { KAFKA_SASL_MECHANISM: env.KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME: env.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: env.KAFKA_SASL_PASSWORD };
+  const set = Object.values(sasl).filter((value) => value !== undefined).length;
+  if (set > 0 && set < 3) {
+    for (const [name, value] of Object.entries(sasl)) {
+      if (value === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'Kafka SASL needs KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD together' });
+    }
+  }
+  if (env.KAFKA_SSL_CA_FILE !== undefined && !env.KAFKA_SSL) {
+    ctx.addIssue({ code: 'custom', path: ['KAFKA_SSL_CA_FILE'], message: 'is only used with KAFKA_SSL=true' });
+  }
+}

@@ -1,11 +1,15 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { Kafka, logLevel, Partitioners, type Consumer, type ISocketFactory, type LogEntry, type Producer } from 'kafkajs';
 import { getLogger } from '../logger.js';
 import type { IncomingMessage, MessageBus, SubscribeOptions, Subscription, TopicSpec } from './bus.js';
+import { explainKafkaError, kafkajsSecurityOptions, type KafkaCredentials } from './kafka-credentials.js';
 
 export interface KafkaBusConfig {
   brokers: string[];
   clientId: string;
+  /** TLS and SASL (kafkaCredentialsFrom(config)); none: plaintext, as the local stack's port 9092. */
+  credentials?: KafkaCredentials;
 }
 
 const log = getLogger('kafka');
@@ -42,10 +46,13 @@ function headersOf(raw: Record<string, unknown> | undefined): Record<string, str
 /**
  * kafkajs's default socket leaves Nagle's algorithm on, which with delayed ACKs adds ~40 ms to some
  * small produce and fetch requests: fatal to millisecond publish latency. Same as its default
- * otherwise (plain TCP; TLS would go here).
+ * otherwise: plain TCP, or TLS (with SNI for host names) when the client has `ssl` options.
  */
-const noDelaySocketFactory: ISocketFactory = ({ host, port, onConnect }) => {
-  const socket = net.connect({ host, port, noDelay: true }, onConnect);
+const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+  const socket = ssl
+    ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+    : net.connect({ host, port }, onConnect);
+  socket.setNoDelay(true);
   socket.setKeepAlive(true, 60_000);
   return socket;
 };
@@ -68,7 +75,10 @@ async function disconnectWithin(consumer: Consumer, groupId: string): Promise<vo
 }
 
 export function createKafkaBus(config: KafkaBusConfig): MessageBus {
+  const security = kafkajsSecurityOptions(config.credentials);
+  const explain = (error: unknown) => explainKafkaError(error, config.credentials, config.brokers);
   const kafka = new Kafka({
+    ...security,
     clientId: config.clientId,
     brokers: config.brokers,
     logLevel: logLevel.WARN,
@@ -86,6 +96,7 @@ export function createKafkaBus(config: KafkaBusConfig): MessageBus {
   // measured, bench/kafka-restart.ts). An outage longer than CONSUMER_CONNECTION_RETRY still ends
   // in a crash and a restart as a new member.
   const consumerKafka = new Kafka({
+    ...security,
     clientId: config.clientId,
     brokers: config.brokers,
     logLevel: logLevel.WARN,
@@ -111,7 +122,7 @@ export function createKafkaBus(config: KafkaBusConfig): MessageBus {
         await created.connect();
       } catch (error) {
         producerReady = undefined;
-        throw error;
+        throw explain(error);
       }
       producer = created;
       return created;
@@ -122,7 +133,7 @@ export function createKafkaBus(config: KafkaBusConfig): MessageBus {
   let adminConnected = false;
   async function withAdmin<T>(work: () => Promise<T>): Promise<T> {
     if (!adminConnected) {
-      await admin.connect();
+      await admin.connect().catch((error: unknown) => Promise.reject(explain(error)));
       adminConnected = true;
     }
     return work();
@@ -167,7 +178,7 @@ export function createKafkaBus(config: KafkaBusConfig): MessageBus {
         retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
       });
       consumers.set(consumer, options.groupId);
-      await consumer.connect();
+      await consumer.connect().catch((error: unknown) => Promise.reject(explain(error)));
       await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
       await consumer.run({
         partitionsConsumedConcurrently: options.concurrency ?? 1,

@@ -105,6 +105,13 @@ describe('customer API (GraphQL over HTTP, real Postgres)', () => {
       expect(tooMany.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       const badId = await execute(gateway.url, GetCustomer, { id: 'not-a-uuid' });
       expect(badId.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      // Pothos's own connection-argument errors get the same code (found by schemathesis).
+      const badCursor = await execute(gateway.url, ListCustomers, { first: 1, after: 'not-a-cursor' });
+      expect(badCursor.errors?.[0]).toMatchObject({ message: 'Invalid cursor: not-a-cursor', extensions: { code: 'BAD_USER_INPUT' } });
+      const bothWays = await execute(gateway.url, ListCustomers, { first: 1, before: 'x' });
+      expect(bothWays.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      const negative = await execute(gateway.url, ListCustomers, { last: -1 });
+      expect(negative.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     });
   });
 

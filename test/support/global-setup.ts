@@ -7,6 +7,7 @@ const portOf = (url: string) => Number(new URL(url).port);
 const services = [
   { name: 'postgres', port: portOf(testStack.databaseUrl) },
   { name: 'kafka', port: Number(testStack.kafkaBrokers[0]!.split(':')[1]) },
+  { name: 'kafka SASL listener', port: Number(testStack.kafkaSaslBrokers[0]!.split(':')[1]) },
   { name: 'localstripe', port: portOf(testStack.localstripeUrl) },
   { name: 'stripe-mock', port: portOf(testStack.stripeMockUrl) },
 ];
