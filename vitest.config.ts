@@ -17,6 +17,9 @@ export default defineConfig({
       DATABASE_URL: process.env.TEST_DATABASE_URL ?? `postgresql://catalog:catalog@localhost:${5432 + Number(process.env.STACK_PORT_OFFSET ?? 0)}/catalog_test`,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      // Every test makes topics of its own: few partitions each keep the broker's restarts (outage
+      // tests) quick, since a broker replays every partition it holds on start.
+      KAFKA_TOPIC_PARTITIONS: '2',
     },
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     projects: [

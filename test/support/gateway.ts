@@ -25,6 +25,7 @@ export async function startTestGateway(overrides: Record<string, string> = {}): 
     HOST: '127.0.0.1',
     OUTBOX_POLL_INTERVAL_MS: '500',
     LOG_LEVEL: 'warn',
+    KAFKA_TOPIC_PARTITIONS: process.env.KAFKA_TOPIC_PARTITIONS ?? '2',
     KAFKA_GROUP_PREFIX: `${uniqueName('test')}-`,
     API_KEYS: testApiKeys,
     API_RATE_LIMIT: '0',

@@ -28,6 +28,7 @@ export async function startTestIntegrations(
     STRIPE_CATCHUP_INTERVAL_S: '0',
     STRIPE_WEBHOOK_SECRET: testWebhookSecret,
     LOG_LEVEL: 'warn',
+    KAFKA_TOPIC_PARTITIONS: process.env.KAFKA_TOPIC_PARTITIONS ?? '2',
     ...topics,
     ...overrides,
   };
