@@ -70,9 +70,10 @@ export async function claimDue(prisma: PrismaClient, remoteSystem: string, limit
 
 /**
  * After the parked change `changeId` went through: unparks the pair, unless a newer change joined
- * meanwhile, which is then due at once.
+ * meanwhile, which is then due at once. Run in the transaction that recorded the success, so nobody
+ * sees the pair SYNCED and parked at once. A pair with nothing parked is left as it is.
  */
-export async function unpark(prisma: PrismaClient, key: LinkKey, changeId: string): Promise<void> {
+export async function unpark(prisma: Prisma.TransactionClient, key: LinkKey, changeId: string): Promise<void> {
   await prisma.$executeRaw`
     UPDATE id_mapping SET
       status = CASE WHEN parked_change->>'id' = ${changeId} THEN status ELSE 'RETRYING'::sync_status END,

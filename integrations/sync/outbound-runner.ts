@@ -5,7 +5,7 @@ import type { IncomingMessage, MessageBus } from '../../core/kafka/bus.js';
 import { deadLetter } from '../../core/kafka/dead-letter.js';
 import { getLogger } from '../../core/logger.js';
 import { markFailed, type LinkKey, type RemoteAccount } from '../../core/sync/link-store.js';
-import { clearParked, park } from '../../core/sync/parking.js';
+import { clearParked, park, unpark } from '../../core/sync/parking.js';
 import { PermanentError, RetryableError } from '../registry/errors.js';
 import type { ResolvedAdapter } from '../registry/registry.js';
 import { syncOutbound } from './outbound-sync.js';
@@ -65,6 +65,7 @@ export function createOutboundRunner(options: OutboundRunnerOptions) {
           occurredAt: new Date(),
         });
         await publishSnapshot(options.bus, options.inboundTopic, snapshot);
+        await unpark(options.prisma, key, change.id);
       } else if (outcome.result === 'remote-missing') {
         // Deleted remotely meanwhile: deletes are final, so the catalog deletes it too.
         log.info({ ...fields, remoteId: outcome.remoteId }, 'remote object is gone; deleting locally');

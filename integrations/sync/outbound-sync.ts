@@ -17,7 +17,9 @@ import {
   type LinkKey,
   type PendingCreate,
   type RemoteAccount,
+  type Tx,
 } from '../../core/sync/link-store.js';
+import { unpark } from '../../core/sync/parking.js';
 import type { ResolvedAdapter } from '../registry/registry.js';
 
 /** Stripe keeps an idempotency key at least 24 h; after that a stored create is looked up first. */
@@ -63,91 +65,98 @@ export async function syncOutbound(prisma: PrismaClient, adapter: ResolvedAdapte
 
   return prisma.$transaction(
     async (tx) => {
-      const link = (await lockByLocal(tx, key))!;
-      if (isStale(link, change, forced)) return { result: 'stale' };
-      const remote = adapter.instance.outbound;
+      const outcome = await syncLocked(tx);
+      // Settled (sent, or nothing left to send): the pair leaves the retry queue in this transaction.
+      if (outcome.result !== 'contested') await unpark(tx, key, change.id);
+      return outcome;
+    },
+    { timeout: TRANSACTION_TIMEOUT_MS, maxWait: TRANSACTION_TIMEOUT_MS },
+  );
 
-      if (kind === 'deleted') {
-        let remoteId = link.remoteId;
-        const request = pendingCreateOf(link);
-        if (!remoteId && request) {
-          // A create was stored and may have reached the remote side before a crash: replaying it
-          // (same key) finds that object, which the delete then removes. No orphan is left.
-          const fields = request.fields as ReturnType<typeof unflattenCustomer>;
-          remoteId =
-            (expired(request) ? await remote.findByLocalId({ catalog: key.catalog, localId: key.localId, fields }) : null) ??
-            (await remote.create({ catalog: key.catalog, localId: key.localId, fields, idempotencyKey: request.idempotencyKey })).remoteId;
-          await updateLink(tx, link.id, { remoteId, remoteAccount: account.account, remoteMode: account.mode });
-        }
-        if (remoteId && (link.base !== null || request)) {
-          await remote.delete({ catalog: key.catalog, remoteId, idempotencyKey: `catalog-gateway:delete:${remoteId}` });
-        }
-        await updateLink(tx, link.id, { base: null, fieldMarks: null, pendingRequest: null, lastSyncedVersion: change.version }, { synced: true });
-        return { result: 'deleted', remoteId, fields: [] };
-      }
-      if (link.remoteId && link.base === null) return { result: 'stale' }; // deleted remotely; the delete is on its way
+  async function syncLocked(tx: Tx): Promise<OutboundOutcome> {
+    const link = (await lockByLocal(tx, key))!;
+    if (isStale(link, change, forced)) return { result: 'stale' };
+    const remote = adapter.instance.outbound;
 
+    if (kind === 'deleted') {
       let remoteId = link.remoteId;
-      let base = baseOf(link);
-      let marks = fieldMarksOf(link);
-      let created: string[] | undefined;
-      if (!remoteId) {
-        const request = pendingCreateOf(link);
-        if (!request) return { result: 'stale' };
+      const request = pendingCreateOf(link);
+      if (!remoteId && request) {
+        // A create was stored and may have reached the remote side before a crash: replaying it
+        // (same key) finds that object, which the delete then removes. No orphan is left.
         const fields = request.fields as ReturnType<typeof unflattenCustomer>;
         remoteId =
           (expired(request) ? await remote.findByLocalId({ catalog: key.catalog, localId: key.localId, fields }) : null) ??
           (await remote.create({ catalog: key.catalog, localId: key.localId, fields, idempotencyKey: request.idempotencyKey })).remoteId;
-        const mark = (await nextMark(tx)).toString();
-        base = flattenCustomer(fields);
-        marks = Object.fromEntries(Object.keys(base).map((field) => [field, mark]));
-        created = Object.keys(base);
-        await updateLink(tx, link.id, {
-          remoteId,
-          base: unflattenCustomer(base),
-          fieldMarks: marks,
-          pendingRequest: null,
-          lastSyncedVersion: request.version,
-          remoteAccount: account.account,
-          remoteMode: account.mode,
-        }, { synced: true });
+        await updateLink(tx, link.id, { remoteId, remoteAccount: account.account, remoteMode: account.mode });
       }
+      if (remoteId && (link.base !== null || request)) {
+        await remote.delete({ catalog: key.catalog, remoteId, idempotencyKey: `catalog-gateway:delete:${remoteId}` });
+      }
+      await updateLink(tx, link.id, { base: null, fieldMarks: null, pendingRequest: null, lastSyncedVersion: change.version }, { synced: true });
+      return { result: 'deleted', remoteId, fields: [] };
+    }
+    if (link.remoteId && link.base === null) return { result: 'stale' }; // deleted remotely; the delete is on its way
 
-      // A resync sends every field again, repairing whatever drifted on the remote side.
-      let patch = forced ? diffFields(nothingOf(base, local), local) : diffFields(base, local);
-      let contested: string[] = [];
-      if (!forced && !created && Object.keys(patch).length > 0 && adapter.instance.inbound) {
-        // Stripe has no conditional writes. Read the object first (under the pair's lock): a field
-        // it changed since the base is not overwritten here but left to the inbound merge, where
-        // the remote change's own event time settles the conflict and it is recorded.
-        const now = await adapter.instance.inbound.fetch(key.catalog, remoteId);
-        if (!now.exists) return { result: 'remote-missing', remoteId };
-        const remoteNow = flattenCustomer(now.fields);
-        contested = Object.keys(patch).filter((field) => !sameValue(remoteNow[field], base[field]));
-        patch = Object.fromEntries(Object.entries(patch).filter(([field]) => !contested.includes(field)));
-      }
-      if (Object.keys(patch).length === 0) {
-        if (contested.length > 0) return { result: 'contested', remoteId, fields: contested };
-        await updateLink(tx, link.id, { lastSyncedVersion: Math.max(change.version, link.lastSyncedVersion ?? 0) }, { synced: true });
-        return created ? { result: 'created', remoteId, fields: created } : { result: 'unchanged' };
-      }
-      const after = applyFields(base, patch);
-      const outcome = await remote.update({
-        catalog: key.catalog,
-        localId: key.localId,
-        remoteId,
-        patch,
-        after: unflattenCustomer(after),
-        idempotencyKey: updateKey(remoteId, base, patch),
-      });
-      if (outcome === 'missing') return { result: 'remote-missing', remoteId };
+    let remoteId = link.remoteId;
+    let base = baseOf(link);
+    let marks = fieldMarksOf(link);
+    let created: string[] | undefined;
+    if (!remoteId) {
+      const request = pendingCreateOf(link);
+      if (!request) return { result: 'stale' };
+      const fields = request.fields as ReturnType<typeof unflattenCustomer>;
+      remoteId =
+        (expired(request) ? await remote.findByLocalId({ catalog: key.catalog, localId: key.localId, fields }) : null) ??
+        (await remote.create({ catalog: key.catalog, localId: key.localId, fields, idempotencyKey: request.idempotencyKey })).remoteId;
       const mark = (await nextMark(tx)).toString();
-      for (const field of Object.keys(patch)) marks[field] = mark;
-      await updateLink(tx, link.id, { base: unflattenCustomer(after), fieldMarks: marks, lastSyncedVersion: change.version }, { synced: true });
-      return { result: created ? 'created' : 'updated', remoteId, fields: Object.keys(patch), ...(contested.length > 0 ? { contested } : {}) };
-    },
-    { timeout: TRANSACTION_TIMEOUT_MS, maxWait: TRANSACTION_TIMEOUT_MS },
-  );
+      base = flattenCustomer(fields);
+      marks = Object.fromEntries(Object.keys(base).map((field) => [field, mark]));
+      created = Object.keys(base);
+      await updateLink(tx, link.id, {
+        remoteId,
+        base: unflattenCustomer(base),
+        fieldMarks: marks,
+        pendingRequest: null,
+        lastSyncedVersion: request.version,
+        remoteAccount: account.account,
+        remoteMode: account.mode,
+      }, { synced: true });
+    }
+
+    // A resync sends every field again, repairing whatever drifted on the remote side.
+    let patch = forced ? diffFields(nothingOf(base, local), local) : diffFields(base, local);
+    let contested: string[] = [];
+    if (!forced && !created && Object.keys(patch).length > 0 && adapter.instance.inbound) {
+      // Stripe has no conditional writes. Read the object first (under the pair's lock): a field
+      // it changed since the base is not overwritten here but left to the inbound merge, where
+      // the remote change's own event time settles the conflict and it is recorded.
+      const now = await adapter.instance.inbound.fetch(key.catalog, remoteId);
+      if (!now.exists) return { result: 'remote-missing', remoteId };
+      const remoteNow = flattenCustomer(now.fields);
+      contested = Object.keys(patch).filter((field) => !sameValue(remoteNow[field], base[field]));
+      patch = Object.fromEntries(Object.entries(patch).filter(([field]) => !contested.includes(field)));
+    }
+    if (Object.keys(patch).length === 0) {
+      if (contested.length > 0) return { result: 'contested', remoteId, fields: contested };
+      await updateLink(tx, link.id, { lastSyncedVersion: Math.max(change.version, link.lastSyncedVersion ?? 0) }, { synced: true });
+      return created ? { result: 'created', remoteId, fields: created } : { result: 'unchanged' };
+    }
+    const after = applyFields(base, patch);
+    const outcome = await remote.update({
+      catalog: key.catalog,
+      localId: key.localId,
+      remoteId,
+      patch,
+      after: unflattenCustomer(after),
+      idempotencyKey: updateKey(remoteId, base, patch),
+    });
+    if (outcome === 'missing') return { result: 'remote-missing', remoteId };
+    const mark = (await nextMark(tx)).toString();
+    for (const field of Object.keys(patch)) marks[field] = mark;
+    await updateLink(tx, link.id, { base: unflattenCustomer(after), fieldMarks: marks, lastSyncedVersion: change.version }, { synced: true });
+    return { result: created ? 'created' : 'updated', remoteId, fields: Object.keys(patch), ...(contested.length > 0 ? { contested } : {}) };
+  }
 }
 
 /** A change older than the local version the base accounts for (a resync is never stale). */

@@ -1,5 +1,5 @@
 import { getLogger } from '../../core/logger.js';
-import { claimDue, unpark } from '../../core/sync/parking.js';
+import { claimDue } from '../../core/sync/parking.js';
 import { createOutboundRunner, type OutboundRunnerOptions } from './outbound-runner.js';
 
 /** Longer than one attempt can take (the remote call's timeout and the pair's lock). */
@@ -42,10 +42,9 @@ export class RetryScheduler {
   private async retryDue(): Promise<void> {
     const due = await claimDue(this.options.prisma, this.options.adapter.name, this.options.batch ?? 10, LEASE_MS);
     await Promise.all(
-      due.map(async ({ key, change, attempts }) => {
+      due.map(async ({ change, attempts }) => {
         if (this.stopped) return;
-        const result = await this.run(change, { attempts });
-        if (result === 'done') await unpark(this.options.prisma, key, change.id);
+        await this.run(change, { attempts }); // a success unparks the pair in its own transaction
       }),
     );
   }
