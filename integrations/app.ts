@@ -4,6 +4,7 @@ import { connectionLimitsFrom, createDatabase } from '../core/db/prisma.js';
 import { createKafkaBus } from '../core/kafka/kafkajs-bus.js';
 import type { Subscription } from '../core/kafka/bus.js';
 import { ensureTopicsInBackground, systemTopics } from '../core/kafka/topics.js';
+import { watchConsumerLag } from '../core/metrics/gauges.js';
 import { getLogger } from '../core/logger.js';
 import type { IntegrationsConfig } from './config.js';
 import { createIntegrationsApp } from './http/app.js';
@@ -79,6 +80,11 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
     schedulers.push(scheduler);
     log.info({ integration: adapter.name, webhook: `${url}/webhooks/${adapter.name}` }, 'integration running');
   }
+  const unwatchLag = watchConsumerLag(
+    'integrations',
+    bus,
+    adapters.map((adapter) => ({ groupId: `${config.KAFKA_GROUP_PREFIX}integration-${adapter.name}`, topics: [config.TOPIC_CATALOG_CHANGES] })),
+  );
   const catchUps = adapters
     .filter((adapter) => adapter.instance.catchUp)
     .map((adapter) => new CatchUp({ ...intake, adapter, account: accounts.get(adapter.name)!, prisma: db.prisma, pool: db.pool }));
@@ -87,6 +93,7 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
   return {
     url,
     async stop() {
+      unwatchLag();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const catchUp of catchUps) await catchUp.stop();
       for (const scheduler of schedulers) await scheduler.stop();

@@ -1,6 +1,8 @@
 import { connectionLimitsFrom, createDatabase } from '../core/db/prisma.js';
 import { createKafkaBus } from '../core/kafka/kafkajs-bus.js';
 import { ensureTopicsInBackground, systemTopics } from '../core/kafka/topics.js';
+import { watchConsumerLag, watchOutbox } from '../core/metrics/gauges.js';
+import { metrics, onScrape } from '../core/metrics/metrics.js';
 import { getLogger } from '../core/logger.js';
 import { CustomerStore } from './catalog/customers/customer-store.js';
 import type { GatewayConfig } from './config.js';
@@ -56,6 +58,11 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     conflictPolicy: config.SYNC_CONFLICT_POLICY,
   });
   const hub = new SyncEventHub(config.SYNC_EVENTS_MAX_BUFFERED);
+  const unwatch = [
+    watchOutbox(db.pool),
+    watchConsumerLag('gateway', bus, [{ groupId: `${config.KAFKA_GROUP_PREFIX}catalog-gateway-inbound`, topics: [config.TOPIC_INTEGRATION_INBOUND] }]),
+    onScrape('subscriptions', () => metrics.openSubscriptions.set(hub.subscriberCount)),
+  ];
   const feed = startSyncEventFeed({ bus, hub, topic: config.TOPIC_SYNC_EVENTS, partitions: 1, groupPrefix: config.KAFKA_GROUP_PREFIX });
   const yoga = createGatewayYoga({ prisma: db.prisma, customers, syncEvents: hub }, security);
   const http = await listenGateway(yoga, security, { port: config.PORT, host: config.HOST, maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES });
@@ -66,6 +73,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     syncEventsReady: feed.ready,
     ...(security.developmentKey ? { developmentKey: security.developmentKey } : {}),
     async stop() {
+      for (const stopWatching of unwatch) stopWatching();
       hub.close();
       await http.close(); // no new mutations
       await feed.stop();

@@ -1,4 +1,5 @@
 import { defineAdapter } from '../../registry/adapter.js';
+import { observeStripeRequests } from './request-metrics.js';
 import { createStripeClient } from './client.js';
 import { stripeConfigSchema, type StripeAdapterConfig } from './config.js';
 import { fetchStripeCustomer, listStripeCustomerEvents, verifyStripeWebhook } from './inbound.js';
@@ -13,6 +14,7 @@ export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
   configSchema: stripeConfigSchema,
   create(config) {
     const stripe = createStripeClient(config.secretKey, config.apiBase);
+    observeStripeRequests(stripe);
     let webhookSecret = config.webhookSecret;
     return {
       catalogs: ['customer'],
