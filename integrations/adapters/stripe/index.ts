@@ -1,4 +1,5 @@
 import { defineAdapter } from '../../registry/adapter.js';
+import { listStripeCustomerPage } from './bulk.js';
 import { observeStripeRequests } from './request-metrics.js';
 import { createStripeClient } from './client.js';
 import { stripeConfigSchema, type StripeAdapterConfig } from './config.js';
@@ -27,6 +28,7 @@ export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
         },
         fetch: (_catalog, remoteId) => fetchStripeCustomer(stripe, remoteId),
       },
+      bulk: { listPage: (_catalog, request) => listStripeCustomerPage(stripe, request) },
       catchUp: { intervalMs: config.catchUpIntervalMs, listEvents: (since) => listStripeCustomerEvents(stripe, since) },
       async start({ webhookUrl }) {
         if (!config.registerWebhookOnEmulator) return;
