@@ -5,6 +5,11 @@ import { createKafkaBus } from '../core/kafka/kafkajs-bus.js';
 import { kafkaCredentialsFrom } from '../core/kafka/kafka-credentials.js';
 import type { Subscription } from '../core/kafka/bus.js';
 import { ensureTopicsInBackground, systemTopics } from '../core/kafka/topics.js';
+import { watchConsumerLag } from '../core/metrics/gauges.js';
+import { RunExecutor } from '../core/runs/run-executor.js';
+import { drawingOn } from './runs/budgeted-adapter.js';
+import { localBulkBudget } from './runs/bulk-budget.js';
+import { runImport } from './runs/import-run.js';
 import { getLogger } from '../core/logger.js';
 import type { IntegrationsConfig } from './config.js';
 import { createIntegrationsApp } from './http/app.js';
@@ -106,6 +111,45 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
     schedulers.push(scheduler);
     log.info({ integration: adapter.name, webhook: `${url}/webhooks/${adapter.name}` }, 'integration running');
   }
+  // Bulk work: its own topic and consumer group, every remote call drawing on the bulk budget.
+  const budget = localBulkBudget(config.BULK_RATE_PER_S);
+  for (const adapter of adapters) {
+    const bulkAdapter = drawingOn(budget, adapter);
+    subscriptions.push(
+      startOutboundConsumer({
+        adapter: bulkAdapter,
+        account: accounts.get(adapter.name)!,
+        prisma: db.prisma,
+        bus,
+        syncEvents,
+        changesTopic: config.TOPIC_CATALOG_CHANGES_BULK,
+        inboundTopic: config.TOPIC_INTEGRATION_INBOUND,
+        deadLetterTopic: config.TOPIC_DEAD_LETTER,
+        concurrency: config.OUTBOUND_CONCURRENCY,
+        groupPrefix: `${config.KAFKA_GROUP_PREFIX}bulk-`,
+        partitions: config.KAFKA_TOPIC_PARTITIONS,
+      }),
+    );
+  }
+  const runs = new RunExecutor({
+    prisma: db.prisma,
+    syncEvents,
+    integrations: adapters.map((adapter) => adapter.name),
+    leaseMs: config.SYNC_RUN_LEASE_S * 1000,
+    handlers: {
+      import: (run, ctx) => {
+        const adapter = adapters.find((candidate) => candidate.name === run.integration)!;
+        const deps = { prisma: db.prisma, bus, adapter, account: accounts.get(adapter.name)!, budget, bulkInboundTopic: config.TOPIC_INTEGRATION_INBOUND_BULK };
+        return runImport(deps, run, ctx);
+      },
+    },
+  });
+  runs.start();
+  const unwatchLag = watchConsumerLag(
+    'integrations',
+    bus,
+    adapters.map((adapter) => ({ groupId: `${config.KAFKA_GROUP_PREFIX}integration-${adapter.name}`, topics: [config.TOPIC_CATALOG_CHANGES] })),
+  );
   const catchUps = adapters
     .filter((adapter) => adapter.instance.catchUp)
     .map((adapter) => new CatchUp({ ...intake, adapter, account: accounts.get(adapter.name)!, prisma: db.prisma, pool: db.pool }));
@@ -115,6 +159,8 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
   return {
     url,
     async stop() {
+      unwatchLag();
+      await runs.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const catchUp of catchUps) await catchUp.stop();
       for (const scheduler of schedulers) await scheduler.stop();

@@ -12,6 +12,7 @@ export interface GatewayContext {
   prisma: PrismaClient;
   customers: CustomerStore;
   syncEvents: SyncEventHub;
+  consumerLag?: GatewayServices['consumerLag'];
   /** Sync state rows of many customers in one query per operation (no N+1). */
   syncStates: DataLoader<string, IdMapping[]>;
 }
@@ -20,6 +21,8 @@ export interface GatewayServices {
   prisma: PrismaClient;
   customers: CustomerStore;
   syncEvents: SyncEventHub;
+  /** The operator's view (syncStatus): consumer lag per group and topic. */
+  consumerLag?: () => Promise<Array<{ group: string; topic: string; lag: number }>>;
 }
 
 export function createContext(services: GatewayServices, principal: Principal): GatewayContext {

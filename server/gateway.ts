@@ -2,6 +2,11 @@ import { connectionLimitsFrom, createDatabase } from '../core/db/prisma.js';
 import { createKafkaBus } from '../core/kafka/kafkajs-bus.js';
 import { kafkaCredentialsFrom } from '../core/kafka/kafka-credentials.js';
 import { ensureTopicsInBackground, systemTopics } from '../core/kafka/topics.js';
+import { watchConsumerLag, watchOutbox } from '../core/metrics/gauges.js';
+import { metrics, onScrape } from '../core/metrics/metrics.js';
+import { RunExecutor } from '../core/runs/run-executor.js';
+import { runExport } from './runs/export-run.js';
+import { integrationNames } from './runs/integrations.js';
 import { getLogger } from '../core/logger.js';
 import { CustomerStore } from './catalog/customers/customer-store.js';
 import type { GatewayConfig } from './config.js';
@@ -16,6 +21,7 @@ import { createGatewayYoga } from './yoga.js';
 import { createGatewaySecurity } from './auth/gateway-security.js';
 
 const log = getLogger('gateway');
+
 
 export interface RunningGateway {
   url: string;
@@ -56,9 +62,44 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     partitions: config.KAFKA_TOPIC_PARTITIONS,
     conflictPolicy: config.SYNC_CONFLICT_POLICY,
   });
+  // Bulk work (backfill import) arrives on its own topic and consumer group, applied by the same code.
+  const bulkInbound = startInboundConsumer({
+    bus,
+    customers,
+    syncEvents,
+    inboundTopic: config.TOPIC_INTEGRATION_INBOUND_BULK,
+    deadLetterTopic: config.TOPIC_DEAD_LETTER,
+    groupId: `${config.KAFKA_GROUP_PREFIX}catalog-gateway-inbound-bulk`,
+    partitions: config.KAFKA_TOPIC_PARTITIONS,
+    conflictPolicy: config.SYNC_CONFLICT_POLICY,
+  });
+  const bulkCustomers = new CustomerStore(db.prisma, config.TOPIC_CATALOG_CHANGES_BULK);
+  const runs = new RunExecutor({
+    prisma: db.prisma,
+    syncEvents,
+    integrations: [...integrationNames],
+    leaseMs: config.SYNC_RUN_LEASE_S * 1000,
+    handlers: { export: (run, ctx) => runExport(bulkCustomers, run, ctx) },
+  });
+  runs.start();
   const hub = new SyncEventHub(config.SYNC_EVENTS_MAX_BUFFERED);
+  const unwatch = [
+    watchOutbox(db.pool),
+    watchConsumerLag('gateway', bus, [{ groupId: `${config.KAFKA_GROUP_PREFIX}catalog-gateway-inbound`, topics: [config.TOPIC_INTEGRATION_INBOUND] }]),
+    onScrape('subscriptions', () => metrics.openSubscriptions.set(hub.subscriberCount)),
+  ];
   const feed = startSyncEventFeed({ bus, hub, topic: config.TOPIC_SYNC_EVENTS, partitions: 1, groupPrefix: config.KAFKA_GROUP_PREFIX });
-  const yoga = createGatewayYoga({ prisma: db.prisma, customers, syncEvents: hub }, security);
+  const groups = [
+    { group: `${config.KAFKA_GROUP_PREFIX}catalog-gateway-inbound`, topic: config.TOPIC_INTEGRATION_INBOUND },
+    { group: `${config.KAFKA_GROUP_PREFIX}catalog-gateway-inbound-bulk`, topic: config.TOPIC_INTEGRATION_INBOUND_BULK },
+    ...integrationNames.flatMap((name) => [
+      { group: `${config.KAFKA_GROUP_PREFIX}integration-${name}`, topic: config.TOPIC_CATALOG_CHANGES },
+      { group: `${config.KAFKA_GROUP_PREFIX}bulk-integration-${name}`, topic: config.TOPIC_CATALOG_CHANGES_BULK },
+    ]),
+  ];
+  const consumerLag = async () =>
+    Promise.all(groups.map(async ({ group, topic }) => ({ group, topic, lag: (await bus.consumerLag(group, [topic])).reduce((sum, part) => sum + part.lag, 0) })));
+  const yoga = createGatewayYoga({ prisma: db.prisma, customers, syncEvents: hub, consumerLag }, security);
   const http = await listenGateway(yoga, security, { port: config.PORT, host: config.HOST, maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES });
   log.info({ url: http.url }, 'gateway listening');
 
@@ -67,9 +108,12 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     syncEventsReady: feed.ready,
     ...(security.developmentKey ? { developmentKey: security.developmentKey } : {}),
     async stop() {
+      for (const stopWatching of unwatch) stopWatching();
       hub.close();
       await http.close(); // no new mutations
       await feed.stop();
+      await runs.stop();
+      await bulkInbound.stop();
       await inbound.stop();
       await relay.stop(); // the batch in flight commits
       await bus.close();

@@ -4,6 +4,7 @@ import type { ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import getRawBody from 'raw-body';
 import { WebSocketServer } from 'ws';
+import { renderMetrics } from '../core/metrics/metrics.js';
 import { getLogger } from '../core/logger.js';
 import { AuthenticationError } from './auth/errors.js';
 import type { GatewaySecurity } from './auth/gateway-security.js';
@@ -33,6 +34,7 @@ export async function listenGateway(
   options: { port: number; host: string; maxBodyBytes: number },
 ): Promise<GatewayHttpServer> {
   const server = http.createServer((request, response) => {
+    if (request.method === 'GET' && request.url === '/metrics') return void serveMetrics(response);
     void readBodyWithin(request, response, options.maxBodyBytes).then((complete) => {
       if (complete) void yoga.requestListener(request, response);
     });
@@ -140,6 +142,13 @@ async function readBodyWithin(request: http.IncomingMessage, response: http.Serv
     );
     return false;
   }
+}
+
+/** Prometheus text (no credential: no metric carries personal data; core/metrics/metrics.ts). */
+async function serveMetrics(response: http.ServerResponse): Promise<void> {
+  const { contentType, body } = await renderMetrics();
+  response.writeHead(200, { 'content-type': contentType });
+  response.end(body);
 }
 
 /** A JWT's WebSocket ends when the token does (4401), rather than outliving it. */

@@ -30,10 +30,15 @@ export const sharedEnv = z.object({
   TOPIC_INTEGRATION_INBOUND: z.string().min(1).default('integration.inbound'),
   TOPIC_SYNC_EVENTS: z.string().min(1).default('sync.events'),
   TOPIC_DEAD_LETTER: z.string().min(1).default('catalog.dead-letter'),
+  /** Bulk work (backfill, reconcile repairs) travels apart from live changes, in its own consumer groups. */
+  TOPIC_CATALOG_CHANGES_BULK: z.string().min(1).default('catalog.customer.changes.bulk'),
+  TOPIC_INTEGRATION_INBOUND_BULK: z.string().min(1).default('integration.inbound.bulk'),
   /** Partitions of topics a process creates when missing (order per customer, parallelism across customers). */
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
   /** Prefix for consumer group ids (e.g. per environment sharing one cluster). */
   KAFKA_GROUP_PREFIX: z.string().default(''),
+  /** A run whose process stopped renewing its lease this long ago is resumed by another process. */
+  SYNC_RUN_LEASE_S: z.coerce.number().int().min(1).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -14,6 +14,8 @@ export const syncEventTypes = [
   'DEAD_LETTERED',
   'CONFLICT_DETECTED',
   'CONFLICT_RESOLVED',
+  /** A backfill or reconcile run's counts, about once a second while it runs (entityId: the run id). */
+  'SYNC_RUN_PROGRESS',
 ] as const;
 
 export const syncEventSchema = z.object({

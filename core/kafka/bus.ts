@@ -49,6 +49,12 @@ export interface TopicSpec {
   configs?: Record<string, string>;
 }
 
+export interface ConsumerLag {
+  topic: string;
+  partition: number;
+  lag: number;
+}
+
 export interface MessageBus {
   ensureTopics(topics: TopicSpec[]): Promise<void>;
   /** Resolves once every message is acknowledged by all in-sync replicas; keeps the order given. */
@@ -56,6 +62,8 @@ export interface MessageBus {
   /** Like publish, for several topics in one request. */
   publishMany(batches: TopicMessages[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Per partition of `topics`, how many messages `groupId` has yet to read. */
+  consumerLag(groupId: string, topics: string[]): Promise<ConsumerLag[]>;
   /** True when the broker answered a metadata request just now. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

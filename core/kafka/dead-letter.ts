@@ -1,3 +1,4 @@
+import { metrics } from '../metrics/metrics.js';
 import type { IncomingMessage, MessageBus } from './bus.js';
 
 /**
@@ -27,4 +28,5 @@ export async function deadLetter(
       },
     },
   ]);
+  metrics.deadLetters.inc({ integration: reason.integration });
 }

@@ -2,7 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Kafka, logLevel, Partitioners, type Consumer, type ISocketFactory, type LogEntry, type Producer } from 'kafkajs';
 import { getLogger } from '../logger.js';
-import type { IncomingMessage, MessageBus, SubscribeOptions, Subscription, TopicSpec } from './bus.js';
+import type { ConsumerLag, IncomingMessage, MessageBus, SubscribeOptions, Subscription, TopicSpec } from './bus.js';
 import { explainKafkaError, kafkajsSecurityOptions, type KafkaCredentials } from './kafka-credentials.js';
 
 export interface KafkaBusConfig {
@@ -201,6 +201,23 @@ export function createKafkaBus(config: KafkaBusConfig): MessageBus {
           await disconnectWithin(consumer, options.groupId);
         },
       };
+    },
+
+    async consumerLag(groupId, topics) {
+      return withAdmin(async () => {
+        const lags: ConsumerLag[] = [];
+        const committed = await admin.fetchOffsets({ groupId, topics });
+        for (const { topic, partitions } of committed) {
+          const ends = new Map((await admin.fetchTopicOffsets(topic)).map((end) => [end.partition, Number(end.high)]));
+          for (const { partition, offset } of partitions) {
+            const end = ends.get(partition) ?? 0;
+            // -1: nothing committed yet; the group starts from the beginning, so all is lag.
+            const at = Number(offset) < 0 ? 0 : Number(offset);
+            lags.push({ topic, partition, lag: Math.max(end - at, 0) });
+          }
+        }
+        return lags;
+      });
     },
 
     async ping() {

@@ -17,6 +17,8 @@ export function systemTopics(config: SharedEnv): TopicSpec[] {
   return [
     { name: config.TOPIC_CATALOG_CHANGES, partitions: config.KAFKA_TOPIC_PARTITIONS, configs },
     { name: config.TOPIC_INTEGRATION_INBOUND, partitions: config.KAFKA_TOPIC_PARTITIONS, configs },
+    { name: config.TOPIC_CATALOG_CHANGES_BULK, partitions: config.KAFKA_TOPIC_PARTITIONS, configs },
+    { name: config.TOPIC_INTEGRATION_INBOUND_BULK, partitions: config.KAFKA_TOPIC_PARTITIONS, configs },
     { name: config.TOPIC_DEAD_LETTER, partitions: config.KAFKA_TOPIC_PARTITIONS, configs },
     { name: config.TOPIC_SYNC_EVENTS, partitions: 1, configs },
   ];

@@ -1,3 +1,4 @@
+import { metrics } from '../metrics/metrics.js';
 import { Prisma } from '../db/prisma.js';
 import type { Tx } from './link-store.js';
 
@@ -24,6 +25,11 @@ const json = (value: unknown): Prisma.InputJsonValue | typeof Prisma.JsonNull =>
 
 export async function recordConflicts(tx: Tx, conflicts: ConflictRecord[]): Promise<void> {
   if (conflicts.length === 0) return;
+  for (const conflict of conflicts) {
+    // A metadata key is data (it may name a person): only the field family is a label.
+    const field = conflict.field ? (conflict.field.startsWith('metadata.') ? 'metadata' : conflict.field) : 'none';
+    metrics.conflicts.inc({ catalog: conflict.catalog, integration: conflict.integration, kind: conflict.kind, field });
+  }
   await tx.syncConflict.createMany({
     data: conflicts.map((conflict) => ({
       catalog: conflict.catalog,

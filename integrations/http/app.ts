@@ -1,3 +1,4 @@
+import { metrics, renderMetrics } from '../../core/metrics/metrics.js';
 import express, { type Express } from 'express';
 import { getLogger } from '../../core/logger.js';
 import type { ResolvedAdapter } from '../registry/registry.js';
@@ -28,6 +29,12 @@ export function createIntegrationsApp(deps: IntegrationsHttpDeps): Express {
     response.json({ status: 'ok' });
   });
 
+  // Prometheus: no credential needed, and no personal data in any metric (core/metrics/metrics.ts).
+  app.get('/metrics', async (_request, response) => {
+    const { contentType, body } = await renderMetrics();
+    response.type(contentType).send(body);
+  });
+
   app.get('/ready', async (_request, response) => {
     const checks = await deps.ready();
     const ok = checks.kafka && checks.postgres;
@@ -43,13 +50,16 @@ export function createIntegrationsApp(deps: IntegrationsHttpDeps): Express {
     const rawBody: Buffer = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     try {
       const outcome = await takeWebhook(adapter, { rawBody, headers: request.headers }, deps);
+      metrics.webhooks.inc({ integration: adapter.name, outcome: 'accepted' });
       response.status(200).json(outcome);
     } catch (error) {
       if (error instanceof WebhookRejectedError) {
+        metrics.webhooks.inc({ integration: adapter.name, outcome: 'rejected' });
         log.warn({ integration: adapter.name, reason: error.message }, 'webhook rejected');
         response.status(400).json({ error: error.message });
         return;
       }
+      metrics.webhooks.inc({ integration: adapter.name, outcome: 'unavailable' });
       log.error({ integration: adapter.name, err: error }, 'webhook could not be made durable; asking the sender to retry');
       response.status(503).json({ error: 'temporarily unable to accept the webhook; retry later' });
     }

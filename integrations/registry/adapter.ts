@@ -59,6 +59,12 @@ export interface WebhookRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** A page of remote objects as they are now, and the cursor of the next page. */
+export interface RemotePage {
+  items: Array<{ remoteId: string; localId?: string; fields: SyncedCustomer }>;
+  next: string | null;
+}
+
 export interface AdapterInstance {
   /** Catalogs this adapter syncs (e.g. ['customer']). */
   catalogs: readonly string[];
@@ -91,6 +97,11 @@ export interface AdapterInstance {
     intervalMs: number;
     /** Events created after `since`, oldest first, translated as their webhooks would be. */
     listEvents(since: Date): Promise<VerifiedWebhook[]>;
+  };
+  /** Pages through every remote object of a catalog, for backfill and reconcile runs. */
+  bulk?: {
+    /** One page after `cursor` (null: from the start), oldest filter `since`; `next` null at the end. */
+    listPage(catalog: string, request: { cursor: string | null; limit: number; since?: Date }): Promise<RemotePage>;
   };
   /** Runs once at start (e.g. registers the webhook endpoint with an emulator). */
   start?(context: { webhookUrl: string }): Promise<void>;

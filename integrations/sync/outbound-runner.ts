@@ -1,3 +1,4 @@
+import { metrics } from '../../core/metrics/metrics.js';
 import type { PrismaClient } from '../../core/db/prisma.js';
 import type { ChangeEnvelope } from '../../core/events/envelope.js';
 import type { SyncEventPublisher } from '../../core/events/sync-event-publisher.js';
@@ -82,6 +83,7 @@ export function createOutboundRunner(options: OutboundRunnerOptions) {
         if (outcome.contested) {
           await syncEvents.publish({ ...common, type: 'CONFLICT_DETECTED', status: 'PENDING', ...(outcome.remoteId ? { remoteId: outcome.remoteId } : {}), message: `${outcome.contested.join(', ')} changed on both sides: settled when the remote change's event is merged` });
         }
+        metrics.syncLatency.observe({ integration: adapter.name, direction: 'outbound' }, Math.max(Date.now() - Date.parse(change.occurredAt), 0) / 1000);
         await syncEvents.publish({
           ...common,
           type: 'OUTBOUND_SYNCED',

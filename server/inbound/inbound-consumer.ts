@@ -1,3 +1,4 @@
+import { metrics } from '../../core/metrics/metrics.js';
 import { deadLetter } from '../../core/kafka/dead-letter.js';
 import { parseInboundChange, type InboundChange } from '../../core/events/inbound-change.js';
 import type { SyncEventPublisher } from '../../core/events/sync-event-publisher.js';
@@ -58,6 +59,7 @@ export function startInboundConsumer(options: InboundConsumerOptions): Subscript
       const { conflicts, ...summary } = outcome.result === 'duplicate' ? { ...outcome, conflicts: [] } : outcome;
       log.info({ ...context, ...summary, conflicts: conflicts.length }, 'inbound change handled');
       if (outcome.result === 'applied') {
+        metrics.syncLatency.observe({ integration: change.integration, direction: 'inbound' }, Math.max(Date.now() - Date.parse(change.occurredAt), 0) / 1000);
         await options.syncEvents.publish({ ...report, type: 'INBOUND_APPLIED', entityId: outcome.customerId, status: 'SYNCED', message: `${change.catalog} ${outcome.action}` });
       }
       for (const conflict of conflicts) {

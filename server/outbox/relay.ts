@@ -1,3 +1,4 @@
+import { metrics } from '../../core/metrics/metrics.js';
 import type pg from 'pg';
 import type { MessageBus, OutgoingMessage, TopicMessages } from '../../core/kafka/bus.js';
 import { MAX_PRODUCE_BATCH_BYTES, messageBytes } from '../../core/kafka/limits.js';
@@ -209,6 +210,7 @@ export class OutboxRelay {
       throw new PublishError(error);
     });
     await query(connection, 'UPDATE outbox_event SET published_at = now() WHERE seq = ANY($1::bigint[])', [batch.map((row) => row.seq)]);
+    observePublished(batch);
     log.debug({ count: batch.length }, 'published outbox batch');
     return 'more';
   }
@@ -247,6 +249,16 @@ export class OutboxRelay {
 /** A query on the relay's connection, failing after RELAY_QUERY_TIMEOUT_MS even if the peer is gone. */
 function query<Row extends pg.QueryResultRow = pg.QueryResultRow>(connection: pg.PoolClient, text: string, values?: unknown[]): Promise<pg.QueryResult<Row>> {
   return connection.query<Row>({ text, values, query_timeout: RELAY_QUERY_TIMEOUT_MS } as pg.QueryConfig);
+}
+
+/** Publish counter and latency (commit time: the envelope's occurredAt) per published row. */
+function observePublished(batch: OutboxRow[]): void {
+  const now = Date.now();
+  for (const row of batch) {
+    metrics.outboxPublished.inc({ topic: row.topic });
+    const occurredAt = Date.parse(String((row.payload as { occurredAt?: unknown }).occurredAt));
+    if (Number.isFinite(occurredAt)) metrics.publishLatency.observe(Math.max(now - occurredAt, 0) / 1000);
+  }
 }
 
 function toPublishedRow(row: OutboxRow): PublishedRow {

@@ -7,6 +7,7 @@ import './sync-state.js';
 import './customer.js';
 import './sync-event.js';
 import './sync-conflict.js';
+import './sync-run.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -10,6 +10,8 @@ export function uniqueTopics() {
     TOPIC_CATALOG_CHANGES: uniqueName('test.catalog.changes'),
     TOPIC_INTEGRATION_INBOUND: uniqueName('test.integration.inbound'),
     TOPIC_SYNC_EVENTS: uniqueName('test.sync.events'),
+    TOPIC_CATALOG_CHANGES_BULK: uniqueName('test.catalog.changes.bulk'),
+    TOPIC_INTEGRATION_INBOUND_BULK: uniqueName('test.integration.inbound.bulk'),
   };
 }
 

@@ -13,7 +13,7 @@ export const testWebhookSecret = `whsec_test_${randomBytes(18).toString('base64u
  * testWebhookSecret.
  */
 export async function startTestIntegrations(
-  topics: { TOPIC_CATALOG_CHANGES: string; TOPIC_INTEGRATION_INBOUND: string; TOPIC_SYNC_EVENTS: string },
+  topics: { TOPIC_CATALOG_CHANGES: string; TOPIC_INTEGRATION_INBOUND: string; TOPIC_SYNC_EVENTS: string; TOPIC_CATALOG_CHANGES_BULK?: string; TOPIC_INTEGRATION_INBOUND_BULK?: string },
   overrides: Record<string, string> = {},
 ): Promise<RunningIntegrations & { config: IntegrationsConfig }> {
   const given: Record<string, string> = {

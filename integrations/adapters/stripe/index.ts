@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { defineAdapter } from '../../registry/adapter.js';
+import { listStripeCustomerPage } from './bulk.js';
+import { observeStripeRequests } from './request-metrics.js';
 import { createStripeClient } from './client.js';
 import { stripeConfigSchema, type StripeAdapterConfig } from './config.js';
 import { fetchStripeCustomer, listStripeCustomerEvents, verifyStripeWebhook } from './inbound.js';
@@ -24,6 +26,7 @@ export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
     // call), the budget is that key's; an emulator is a remote of its own, per address.
     const budget = services.rateBudget({ bucket: stripeRateBucket(config), requestsPerSecond: config.rateLimitPerSecond });
     const stripe = createStripeClient(config.secretKey, config.apiBase, budget);
+    observeStripeRequests(stripe);
     let webhookSecret = config.webhookSecret;
     return {
       catalogs: ['customer'],
@@ -40,6 +43,7 @@ export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
         },
         fetch: (_catalog, remoteId) => fetchStripeCustomer(stripe, remoteId),
       },
+      bulk: { listPage: (_catalog, request) => listStripeCustomerPage(stripe, request) },
       catchUp: { intervalMs: config.catchUpIntervalMs, listEvents: (since) => listStripeCustomerEvents(stripe, since) },
       async start({ webhookUrl }) {
         if (!config.registerWebhookOnEmulator) return;
