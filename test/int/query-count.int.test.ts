@@ -16,10 +16,13 @@ import { testStack, uniqueName } from '../support/stack.js';
 // the page size (no N+1). Statements are counted where they leave for Postgres: the pg pool.
 
 let statements = 0;
+let texts: string[] = [];
 const pool = new pg.Pool({ connectionString: testStack.databaseUrl, max: 4 });
 const send = pool.query.bind(pool);
 pool.query = ((...args: Parameters<typeof send>) => {
   statements += 1;
+  const [query] = args as unknown[];
+  texts.push(typeof query === 'string' ? query : String((query as { text?: string }).text));
   return send(...args);
 }) as typeof pool.query;
 
@@ -59,5 +62,22 @@ describe('SQL statements per customers query', () => {
     expect(large.count).toBe(small.count);
     // page + totalCount + one batched sync-state load
     expect(large.count).toBeLessThanOrEqual(3);
+  });
+
+  it('reads only the columns asked for, and counts only when totalCount is asked for', async () => {
+    statements = 0;
+    texts = [];
+    const response = await yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...authorizationHeader() },
+      body: JSON.stringify({ query: `{ customers(first: 5, filter: { search: "${prefix}" }) { edges { node { id email } } } }` }),
+    });
+    const body = (await response.json()) as { data: { customers: { edges: Array<{ node: { email: string } }> } } };
+    expect(body.data.customers.edges).toHaveLength(5);
+    // One statement: the page (no count, no sync states).
+    expect(statements).toBe(1);
+    const page = texts[0]!;
+    expect(page).toMatch(/"email"/);
+    for (const column of ['phone', 'address', 'metadata', 'version']) expect(page).not.toMatch(new RegExp(`"${column}"`));
   });
 });
