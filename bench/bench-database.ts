@@ -18,7 +18,7 @@ export const benchStack = {
 };
 
 /** Creates, migrates and seeds the benchmark database; returns its URL and some customer ids. */
-export async function prepareBenchDatabase(customers: number): Promise<{ url: string; ids: string[] }> {
+export async function prepareBenchDatabase(customers: number, sampleSize = 1_000): Promise<{ url: string; ids: string[] }> {
   const admin = new pg.Client({ connectionString: benchStack.adminDatabaseUrl });
   await admin.connect();
   const name = new URL(benchStack.databaseUrl).pathname.slice(1);
@@ -46,7 +46,7 @@ export async function prepareBenchDatabase(customers: number): Promise<{ url: st
   }
   await client.query('VACUUM ANALYZE customer');
   await client.query('VACUUM ANALYZE id_mapping');
-  const sample = await client.query<{ id: string }>('SELECT id FROM customer WHERE deleted_at IS NULL ORDER BY random() LIMIT 1000');
+  const sample = await client.query<{ id: string }>('SELECT id FROM customer WHERE deleted_at IS NULL ORDER BY random() LIMIT $1', [sampleSize]);
   await client.end();
   return { url: benchStack.databaseUrl, ids: sample.rows.map((row) => row.id) };
 }

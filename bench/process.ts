@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 export interface ChildProcessHandle {
   /** What the `ready` pattern's first group captured (e.g. the URL the process printed). */
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -36,6 +37,7 @@ export function startProcess(entry: string, env: Record<string, string>, ready: 
         clearTimeout(timer);
         resolve({
           url: match[1] ?? '',
+          pid: child.pid!,
           stop: () =>
             new Promise((done) => {
               child.once('exit', () => done());
