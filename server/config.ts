@@ -15,6 +15,8 @@ export const gatewayEnv = sharedEnv
     /** production: credentials required, GraphiQL/introspection/suggestions off, no localhost CORS. */
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: envPort.default(4000),
+    /** Gateway processes on one port (Node's cluster); `auto` = the number of cores. */
+    GATEWAY_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)]).default(1),
     HOST: z.string().min(1).default('localhost'),
     OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
     /** Bytes per outbox publish batch: at least one event, at most half a topic's max.message.bytes. */

@@ -34,7 +34,15 @@ export function createContext(services: GatewayServices, principal: Principal): 
         where: { catalog: 'customer', localId: { in: [...customerIds] } },
         orderBy: { remoteSystem: 'asc' },
       });
-      return customerIds.map((id) => rows.filter((row) => row.localId === id));
+      // Grouped in one pass (not one scan of all rows per customer).
+      // (Map.groupBy needs Node 21.)
+      const byCustomer = new Map<string, IdMapping[]>();
+      for (const row of rows) {
+        const group = byCustomer.get(row.localId);
+        if (group) group.push(row);
+        else byCustomer.set(row.localId, [row]);
+      }
+      return customerIds.map((id) => byCustomer.get(id) ?? []);
     }),
   };
 }

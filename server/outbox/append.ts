@@ -12,11 +12,26 @@ import { ValidationError } from '../errors.js';
  * publish it, and every later event would wait behind it.
  */
 export async function appendToOutbox(tx: Prisma.TransactionClient, topic: string, envelope: ChangeEnvelope): Promise<void> {
-  const bytes = messageBytes({ key: envelope.entityId, value: JSON.stringify(envelope), headers: { 'event-id': envelope.id } });
+  const record = outboxRecord(topic, envelope);
+  await tx.outboxEvent.create({
+    data: { eventId: record.eventId, topic, key: record.key, payload: toJsonInput(envelope) },
+  });
+}
+
+/** An outbox row's values, the payload as JSON text, for writes that insert it themselves (one statement). */
+export interface OutboxRecord {
+  eventId: string;
+  topic: string;
+  key: string;
+  payload: string;
+}
+
+/** The outbox row of `envelope`; refuses one over MAX_EVENT_BYTES (ValidationError), as appendToOutbox does. */
+export function outboxRecord(topic: string, envelope: ChangeEnvelope): OutboxRecord {
+  const payload = JSON.stringify(envelope);
+  const bytes = messageBytes({ key: envelope.entityId, value: payload, headers: { 'event-id': envelope.id } });
   if (bytes > MAX_EVENT_BYTES) {
     throw new ValidationError([{ field: 'input', message: `the change is too large to publish (${bytes} bytes serialized; at most ${MAX_EVENT_BYTES})` }]);
   }
-  await tx.outboxEvent.create({
-    data: { eventId: envelope.id, topic, key: envelope.entityId, payload: toJsonInput(envelope) },
-  });
+  return { eventId: envelope.id, topic, key: envelope.entityId, payload };
 }

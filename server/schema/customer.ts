@@ -27,8 +27,11 @@ const AddressRef = builder.objectRef<Address>('Address').implement({
   }),
 });
 
+// Select mode: a query reads only the columns its selection needs (each exposed field adds its own),
+// not every column of the row (README: Performance).
 export const CustomerRef = builder.prismaNode('Customer', {
   id: { field: 'id' },
+  select: { id: true },
   findUnique: (id) => ({ id, deletedAt: null }),
   fields: (t) => ({
     email: t.exposeString('email'),

@@ -19,28 +19,71 @@ export interface SyncEventFilter {
  * when a buffer fills; here the overflow ends that one subscription, with a message saying why.
  */
 export class SyncEventHub {
-  private readonly subscribers = new Set<Subscriber>();
+  /**
+   * Subscribers indexed by their most selective filter: by customer id, else by integration, else
+   * by event type, else unfiltered. An event visits only the buckets it can match (its customer,
+   * its integration, its type, and the unfiltered ones), so 10,000 clients each watching their own
+   * customer cost one lookup per event, not 10,000 filter checks. Each subscriber sits in one bucket
+   * and still checks the rest of its filter.
+   */
+  private readonly byCustomer = new Map<string, Set<Subscriber>>();
+  private readonly byIntegration = new Map<string, Set<Subscriber>>();
+  private readonly byType = new Map<SyncEventType, Set<Subscriber>>();
+  private readonly unfiltered = new Set<Subscriber>();
+  private count = 0;
 
   constructor(private readonly maxBuffered = 1_000) {}
 
   get subscriberCount(): number {
-    return this.subscribers.size;
+    return this.count;
   }
 
   publish(event: SyncEvent): void {
-    for (const subscriber of this.subscribers) subscriber.offer(event);
+    if (event.entityId) offerAll(this.byCustomer.get(event.entityId), event);
+    if (event.integration) offerAll(this.byIntegration.get(event.integration), event);
+    offerAll(this.byType.get(event.type), event);
+    offerAll(this.unfiltered, event);
   }
 
   subscribe(filter: SyncEventFilter = {}): SyncEventStream {
-    const subscriber = new Subscriber(filter, this.maxBuffered, () => this.subscribers.delete(subscriber));
-    this.subscribers.add(subscriber);
+    const [map, key] = this.indexFor(filter);
+    const bucket = map && key !== undefined ? bucketIn(map, key) : this.unfiltered;
+    const subscriber = new Subscriber(filter, this.maxBuffered, () => {
+      if (bucket.delete(subscriber)) this.count -= 1;
+      // No key stays behind for every customer ever watched.
+      if (map && key !== undefined && bucket.size === 0 && map.get(key) === bucket) map.delete(key);
+    });
+    bucket.add(subscriber);
+    this.count += 1;
     return subscriber;
   }
 
   /** Ends every subscription (server shutdown). */
   close(): void {
-    for (const subscriber of this.subscribers) void subscriber.return();
+    const all = [...this.byCustomer.values(), ...this.byIntegration.values(), ...this.byType.values(), this.unfiltered].flatMap((set) => [...set]);
+    for (const subscriber of all) void subscriber.return();
   }
+
+  /** The index a filter is found by (several types: none, the subscriber checks them itself). */
+  private indexFor(filter: SyncEventFilter): [Map<string, Set<Subscriber>> | undefined, string | undefined] {
+    if (filter.customerId) return [this.byCustomer, filter.customerId];
+    if (filter.integration) return [this.byIntegration, filter.integration];
+    if (filter.types?.length === 1) return [this.byType as Map<string, Set<Subscriber>>, filter.types[0]];
+    return [undefined, undefined];
+  }
+}
+
+function bucketIn<Key>(map: Map<Key, Set<Subscriber>>, key: Key): Set<Subscriber> {
+  let bucket = map.get(key);
+  if (!bucket) {
+    bucket = new Set();
+    map.set(key, bucket);
+  }
+  return bucket;
+}
+
+function offerAll(subscribers: Set<Subscriber> | undefined, event: SyncEvent): void {
+  if (subscribers) for (const subscriber of subscribers) subscriber.offer(event);
 }
 
 class Subscriber implements AsyncIterableIterator<SyncEvent> {

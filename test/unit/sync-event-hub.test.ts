@@ -42,4 +42,42 @@ describe('SyncEventHub', () => {
     expect((await pending).done).toBe(true);
     expect(hub.subscriberCount).toBe(0);
   });
+
+  it('matches through its index: customer, integration, one type, several types and no filter', async () => {
+    const hub = new SyncEventHub();
+    const received = new Map<string, string[]>();
+    const watch = (name: string, filter: Parameters<SyncEventHub['subscribe']>[0]) => {
+      const stream = hub.subscribe(filter);
+      received.set(name, []);
+      void (async () => {
+        for await (const value of stream) received.get(name)!.push(`${value.entityId}:${value.type}:${value.integration}`);
+      })();
+      return stream;
+    };
+    watch('customerA', { customerId: 'a' });
+    watch('customerAStripePublished', { customerId: 'a', integration: 'stripe', types: ['LOCAL_CHANGE_PUBLISHED'] });
+    watch('hubspot', { integration: 'hubspot' });
+    watch('published', { types: ['LOCAL_CHANGE_PUBLISHED'] });
+    watch('publishedOrSynced', { types: ['LOCAL_CHANGE_PUBLISHED', 'OUTBOUND_SYNCED'] });
+    const all = watch('all', {});
+    hub.publish(event('a'));
+    hub.publish(event('b', 'LOCAL_CHANGE_PUBLISHED'));
+    hub.publish(newSyncEvent({ type: 'INBOUND_APPLIED', catalog: 'customer', entityId: 'a', integration: 'hubspot' }));
+    hub.publish(event('a', 'LOCAL_CHANGE_PUBLISHED'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(Object.fromEntries(received)).toEqual({
+      customerA: ['a:OUTBOUND_SYNCED:stripe', 'a:INBOUND_APPLIED:hubspot', 'a:LOCAL_CHANGE_PUBLISHED:stripe'],
+      customerAStripePublished: ['a:LOCAL_CHANGE_PUBLISHED:stripe'],
+      hubspot: ['a:INBOUND_APPLIED:hubspot'],
+      published: ['b:LOCAL_CHANGE_PUBLISHED:stripe', 'a:LOCAL_CHANGE_PUBLISHED:stripe'],
+      publishedOrSynced: ['a:OUTBOUND_SYNCED:stripe', 'b:LOCAL_CHANGE_PUBLISHED:stripe', 'a:LOCAL_CHANGE_PUBLISHED:stripe'],
+      all: ['a:OUTBOUND_SYNCED:stripe', 'b:LOCAL_CHANGE_PUBLISHED:stripe', 'a:INBOUND_APPLIED:hubspot', 'a:LOCAL_CHANGE_PUBLISHED:stripe'],
+    });
+    expect(hub.subscriberCount).toBe(6);
+    await all.return();
+    expect(hub.subscriberCount).toBe(5);
+    hub.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(hub.subscriberCount).toBe(0);
+  });
 });

@@ -2,7 +2,8 @@ import { Prisma, type PrismaClient } from '../../../core/db/prisma.js';
 import type { Customer } from '../../../core/db/generated/client.js';
 import { newChangeEnvelope, ORIGIN_LOCAL, type ChangeKind } from '../../../core/events/envelope.js';
 import { EmailTakenError, NotFoundError } from '../../errors.js';
-import { appendToOutbox } from '../../outbox/append.js';
+import { randomUUID } from 'node:crypto';
+import { appendToOutbox, outboxRecord } from '../../outbox/append.js';
 import type { CreateCustomerInput, UpdateCustomerInput } from './customer-input.js';
 import { customerSnapshot } from './customer-snapshot.js';
 
@@ -29,8 +30,43 @@ export class CustomerStore {
     private readonly changesTopic: string,
   ) {}
 
-  create(input: CreateCustomerInput, source: ChangeSource = LOCAL): Promise<Customer> {
-    return this.inTransaction((tx) => this.createIn(tx, input, source), input.email);
+  /**
+   * One statement, so one round trip to Postgres: the row and its outbox event are inserted by one
+   * `WITH … INSERT` (atomic, as any single statement is), instead of an interactive transaction
+   * (BEGIN, two INSERTs, COMMIT: four round trips, each holding a pooled connection, and a wait to
+   * start a transaction under load). The id and timestamps are chosen here, so the event can be
+   * built before the row exists; the row is then exactly what `createIn` would have returned.
+   */
+  async create(input: CreateCustomerInput, source: ChangeSource = LOCAL): Promise<Customer> {
+    const now = new Date();
+    const customer: Customer = {
+      id: randomUUID(),
+      email: input.email,
+      name: input.name ?? null,
+      phone: input.phone ?? null,
+      address: (input.address ?? null) as Customer['address'],
+      metadata: (input.metadata ?? null) as Customer['metadata'],
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    };
+    const event = outboxRecord(this.changesTopic, this.envelope('created', customer, source));
+    const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+    try {
+      await this.prisma.$executeRaw`
+        WITH row AS (
+          INSERT INTO customer (id, email, name, phone, address, metadata, version, created_at, updated_at)
+          VALUES (${customer.id}::uuid, ${customer.email}, ${customer.name}, ${customer.phone}, ${json(customer.address)}::jsonb,
+                  ${json(customer.metadata)}::jsonb, 1, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)
+          RETURNING id)
+        INSERT INTO outbox_event (event_id, topic, key, payload)
+        SELECT ${event.eventId}::uuid, ${event.topic}, ${event.key}, ${event.payload}::jsonb FROM row`;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTakenError(input.email);
+      throw error;
+    }
+    return customer;
   }
 
   update(id: string, input: UpdateCustomerInput, source: ChangeSource = LOCAL): Promise<Customer> {
@@ -96,21 +132,22 @@ export class CustomerStore {
 
   /** Appends the event for `customer`'s new state to the outbox, inside `tx`. */
   private async record(tx: Tx, kind: ChangeKind, customer: Customer, source: ChangeSource, resyncFor?: string): Promise<void> {
-    await appendToOutbox(
-      tx,
-      this.changesTopic,
-      newChangeEnvelope({
-        kind,
-        catalog: CUSTOMER_CATALOG,
-        entityId: customer.id,
-        version: customer.version,
-        origin: source.origin,
-        occurredAt: customer.updatedAt,
-        data: customerSnapshot(customer),
-        ...(source.causationId ? { causationId: source.causationId } : {}),
-        ...(resyncFor ? { resyncFor } : {}),
-      }),
-    );
+    await appendToOutbox(tx, this.changesTopic, this.envelope(kind, customer, source, resyncFor));
+  }
+
+  /** The change event of `customer`'s new state. */
+  private envelope(kind: ChangeKind, customer: Customer, source: ChangeSource, resyncFor?: string) {
+    return newChangeEnvelope({
+      kind,
+      catalog: CUSTOMER_CATALOG,
+      entityId: customer.id,
+      version: customer.version,
+      origin: source.origin,
+      occurredAt: customer.updatedAt,
+      data: customerSnapshot(customer),
+      ...(source.causationId ? { causationId: source.causationId } : {}),
+      ...(resyncFor ? { resyncFor } : {}),
+    });
   }
 }
 
@@ -126,6 +163,15 @@ function toData(input: UpdateCustomerInput) {
 
 function jsonOrNull(value: Prisma.InputJsonValue | null): Prisma.InputJsonValue | typeof Prisma.DbNull {
   return value === null ? Prisma.DbNull : value;
+}
+
+/** A unique violation (the live-email index), as Prisma reports it for model queries and raw SQL. */
+function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2002') return true;
+  const meta = error.meta as { code?: unknown; driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } } | undefined;
+  const cause = meta?.driverAdapterError?.cause;
+  return meta?.code === '23505' || cause?.kind === 'UniqueConstraintViolation' || cause?.originalCode === '23505';
 }
 
 function notFoundAs(id: string) {
