@@ -67,7 +67,7 @@ describe('GraphiQL in a real browser', () => {
     expect(external).toEqual([]);
     expect(requested.length).toBeGreaterThan(0);
     await page.close();
-  });
+  }, 60_000);
 
   it('runs the subscription and shows LOCAL_CHANGE_PUBLISHED and OUTBOUND_SYNCED for a new customer', async () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -77,8 +77,9 @@ describe('GraphiQL in a real browser', () => {
     const run = page.locator('.graphiql-execute-button').first();
     await run.waitFor({ state: 'visible', timeout: 10_000 });
     await run.click({ timeout: 10_000 });
-    // Give GraphiQL a moment to open the WebSocket and start the subscription.
-    await page.waitForTimeout(1_000);
+    // The subscription is running once the gateway counts it (a customer created before that would
+    // have its events go by unseen).
+    await eventually(async () => ((await openSubscriptions()) >= 1 ? true : undefined), 20_000, 'GraphiQL\'s subscription to be open');
 
     const created = await data(gateway.url, CreateCustomer, { input: { email: `${uniqueName('browser')}@example.com` } });
     if (created.createCustomer.__typename !== 'CreateCustomerSuccess') throw new Error(created.createCustomer.__typename);
@@ -96,5 +97,12 @@ describe('GraphiQL in a real browser', () => {
     await mkdir('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/graphiql-sync-events.png' });
     await page.close();
-  });
+  }, 60_000); // a real browser on a 2-core machine: loading GraphiQL alone can take seconds
 });
+
+/** The gateway's open subscriptions, from its Prometheus metrics. */
+async function openSubscriptions(): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', gateway.url))).text();
+  const line = text.split('\n').find((entry) => entry.startsWith('catalog_open_subscriptions '));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
