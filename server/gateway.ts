@@ -3,6 +3,8 @@ import { createKafkaBus } from '../core/kafka/kafkajs-bus.js';
 import { ensureTopicsInBackground, systemTopics } from '../core/kafka/topics.js';
 import { getLogger } from '../core/logger.js';
 import { CustomerStore } from './catalog/customers/customer-store.js';
+import { customerInboundPort } from './catalog/customers/customer-inbound-port.js';
+import { inboundApplier } from './catalog/apply-inbound.js';
 import type { GatewayConfig } from './config.js';
 import { listenGateway } from './http.js';
 import { SyncEventPublisher } from '../core/events/sync-event-publisher.js';
@@ -47,7 +49,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const customers = new CustomerStore(db.prisma, config.TOPIC_CATALOG_CHANGES);
   const inbound = startInboundConsumer({
     bus,
-    customers,
+    prisma: db.prisma,
+    catalogs: { customer: inboundApplier(customerInboundPort(customers)) },
     syncEvents,
     inboundTopic: config.TOPIC_INTEGRATION_INBOUND,
     deadLetterTopic: config.TOPIC_DEAD_LETTER,

@@ -8,6 +8,8 @@ const log = getLogger('integrations.http');
 
 export interface IntegrationsHttpDeps extends WebhookIntakeDeps {
   adapters: ResolvedAdapter[];
+  /** The public base URL senders call (INTEGRATIONS_PUBLIC_URL, or where the server listens): signed by some senders. */
+  publicUrl: () => string;
   /** True when Kafka and Postgres answer. */
   ready: () => Promise<{ kafka: boolean; postgres: boolean }>;
 }
@@ -40,7 +42,8 @@ export function createIntegrationsApp(deps: IntegrationsHttpDeps): Express {
     }
     const rawBody: Buffer = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     try {
-      const outcome = await takeWebhook(adapter, { rawBody, headers: request.headers }, deps);
+      const url = new URL(request.originalUrl, deps.publicUrl()).toString();
+      const outcome = await takeWebhook(adapter, { method: request.method, url, rawBody, headers: request.headers }, deps);
       response.status(200).json(outcome);
     } catch (error) {
       if (error instanceof WebhookRejectedError) {

@@ -1,6 +1,6 @@
 import type { Prisma } from '../../core/db/generated/client.js';
 import { toJsonInput } from '../../core/db/json.js';
-import type { ChangeEnvelope } from '../../core/events/envelope.js';
+import { partitionKeyOf, type ChangeEnvelope } from '../../core/events/envelope.js';
 import { MAX_EVENT_BYTES, messageBytes } from '../../core/kafka/limits.js';
 import { ValidationError } from '../errors.js';
 
@@ -12,11 +12,13 @@ import { ValidationError } from '../errors.js';
  * publish it, and every later event would wait behind it.
  */
 export async function appendToOutbox(tx: Prisma.TransactionClient, topic: string, envelope: ChangeEnvelope): Promise<void> {
-  const bytes = messageBytes({ key: envelope.entityId, value: JSON.stringify(envelope), headers: { 'event-id': envelope.id } });
+  // The catalog's partition key (an invoice's customer), so dependent changes stay in order.
+  const key = partitionKeyOf(envelope);
+  const bytes = messageBytes({ key, value: JSON.stringify(envelope), headers: { 'event-id': envelope.id } });
   if (bytes > MAX_EVENT_BYTES) {
     throw new ValidationError([{ field: 'input', message: `the change is too large to publish (${bytes} bytes serialized; at most ${MAX_EVENT_BYTES})` }]);
   }
   await tx.outboxEvent.create({
-    data: { eventId: envelope.id, topic, key: envelope.entityId, payload: toJsonInput(envelope) },
+    data: { eventId: envelope.id, topic, key, payload: toJsonInput(envelope) },
   });
 }

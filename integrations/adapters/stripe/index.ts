@@ -1,13 +1,13 @@
 import { defineAdapter } from '../../registry/adapter.js';
 import { createStripeClient } from './client.js';
 import { stripeConfigSchema, type StripeAdapterConfig } from './config.js';
-import { fetchStripeCustomer, listStripeCustomerEvents, verifyStripeWebhook } from './inbound.js';
-import { stripeOutbound } from './outbound.js';
+import { listStripeEvents, verifyStripeWebhook } from './inbound.js';
+import { stripeCustomers } from './customers.js';
 import { loadOrCreateEmulatorWebhookSecret, registerLocalstripeWebhook } from './localstripe.js';
 import { stripeAccount } from './account.js';
 import { WebhookRejectedError } from '../../registry/errors.js';
 
-/** Stripe customers <-> the customer catalog. Field mapping: ./customer.mapping.ts; config: ./config.ts. */
+/** Stripe <-> the catalogs: customers (./customers.ts, mapping ./customer.mapping.ts). Config: ./config.ts. */
 export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
   name: 'stripe',
   configSchema: stripeConfigSchema,
@@ -15,17 +15,15 @@ export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
     const stripe = createStripeClient(config.secretKey, config.apiBase);
     let webhookSecret = config.webhookSecret;
     return {
-      catalogs: ['customer'],
+      catalogs: { customer: stripeCustomers(stripe) },
       account: () => stripeAccount(stripe, config),
-      outbound: stripeOutbound(stripe),
       inbound: {
         verify: (request) => {
           if (!webhookSecret) throw new WebhookRejectedError('no webhook secret yet (the adapter has not started)');
           return verifyStripeWebhook(stripe, webhookSecret, request);
         },
-        fetch: (_catalog, remoteId) => fetchStripeCustomer(stripe, remoteId),
       },
-      catchUp: { intervalMs: config.catchUpIntervalMs, listEvents: (since) => listStripeCustomerEvents(stripe, since) },
+      catchUp: { intervalMs: config.catchUpIntervalMs, listEvents: (since) => listStripeEvents(stripe, since) },
       async start({ webhookUrl }) {
         if (!config.registerWebhookOnEmulator) return;
         // Random per installation, never a value published in the code: anyone could sign with that.
