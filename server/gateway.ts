@@ -5,6 +5,8 @@ import { getLogger } from '../core/logger.js';
 import { CustomerStore } from './catalog/customers/customer-store.js';
 import { customerInboundPort } from './catalog/customers/customer-inbound-port.js';
 import { inboundApplier } from './catalog/apply-inbound.js';
+import { InvoiceStore } from './catalog/invoices/invoice-store.js';
+import { invoiceInboundPort } from './catalog/invoices/invoice-inbound-port.js';
 import type { GatewayConfig } from './config.js';
 import { listenGateway } from './http.js';
 import { SyncEventPublisher } from '../core/events/sync-event-publisher.js';
@@ -47,10 +49,11 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   await relay.start();
 
   const customers = new CustomerStore(db.prisma, config.TOPIC_CATALOG_CHANGES);
+  const invoices = new InvoiceStore(db.prisma, config.TOPIC_CATALOG_CHANGES);
   const inbound = startInboundConsumer({
     bus,
     prisma: db.prisma,
-    catalogs: { customer: inboundApplier(customerInboundPort(customers)) },
+    catalogs: { customer: inboundApplier(customerInboundPort(customers)), invoice: inboundApplier(invoiceInboundPort(invoices)) },
     syncEvents,
     inboundTopic: config.TOPIC_INTEGRATION_INBOUND,
     deadLetterTopic: config.TOPIC_DEAD_LETTER,
@@ -60,7 +63,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   });
   const hub = new SyncEventHub(config.SYNC_EVENTS_MAX_BUFFERED);
   const feed = startSyncEventFeed({ bus, hub, topic: config.TOPIC_SYNC_EVENTS, partitions: 1, groupPrefix: config.KAFKA_GROUP_PREFIX });
-  const yoga = createGatewayYoga({ prisma: db.prisma, customers, syncEvents: hub }, security);
+  const yoga = createGatewayYoga({ prisma: db.prisma, customers, invoices, syncEvents: hub }, security);
   const http = await listenGateway(yoga, security, { port: config.PORT, host: config.HOST, maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES });
   log.info({ url: http.url }, 'gateway listening');
 
