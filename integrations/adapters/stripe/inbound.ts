@@ -2,17 +2,25 @@ import Stripe from 'stripe';
 import type { ReceivedChange, VerifiedWebhook, WebhookRequest } from '../../registry/adapter.js';
 import { WebhookRejectedError } from '../../registry/errors.js';
 import { CUSTOMER_EVENTS, receivedCustomerChange } from './customer.mapping.js';
+import { INVOICE_EVENTS, receivedInvoiceChange, type InvoiceMappingOptions } from './invoice.mapping.js';
 import { classifyStripeError } from './errors.js';
 
-/** Each Stripe event type this adapter syncs, and how it reads as a change of a catalog. */
-const EVENTS: Record<string, (event: Stripe.Event, occurredAt: Date) => ReceivedChange> = {
-  ...Object.fromEntries(Object.keys(CUSTOMER_EVENTS).map((type) => [type, receivedCustomerChange])),
-};
+type Translate = (event: Stripe.Event, occurredAt: Date) => ReceivedChange;
 
-export const SYNCED_EVENT_TYPES = Object.keys(EVENTS);
+/** Each Stripe event type this adapter syncs, and how it reads as a change of a catalog. */
+function eventTable(options: InvoiceMappingOptions): Record<string, Translate> {
+  const invoice = receivedInvoiceChange(options);
+  return {
+    ...Object.fromEntries(Object.keys(CUSTOMER_EVENTS).map((type) => [type, receivedCustomerChange])),
+    ...Object.fromEntries(Object.keys(INVOICE_EVENTS).map((type) => [type, invoice])),
+  };
+}
+
+export const SYNCED_EVENT_TYPES = [...Object.keys(CUSTOMER_EVENTS), ...Object.keys(INVOICE_EVENTS)];
+const DEFAULT_OPTIONS: InvoiceMappingOptions = { dueDates: true };
 
 /** Verifies a Stripe webhook's signature over the raw body and translates the events the adapter syncs. */
-export function verifyStripeWebhook(stripe: Stripe, webhookSecret: string, request: Pick<WebhookRequest, 'rawBody' | 'headers'>): VerifiedWebhook {
+export function verifyStripeWebhook(stripe: Stripe, webhookSecret: string, request: Pick<WebhookRequest, 'rawBody' | 'headers'>, options = DEFAULT_OPTIONS): VerifiedWebhook {
   const signature = request.headers['stripe-signature'];
   if (typeof signature !== 'string' || signature.length === 0) throw new WebhookRejectedError('missing Stripe-Signature header');
   let event: Stripe.Event;
@@ -21,13 +29,13 @@ export function verifyStripeWebhook(stripe: Stripe, webhookSecret: string, reque
   } catch (error) {
     throw new WebhookRejectedError(`bad webhook: ${(error as Error).message}`);
   }
-  return translateEvent(event);
+  return translateEvent(event, options);
 }
 
 /** A Stripe event in the catalogs' terms (events of other types translate to no change). */
-function translateEvent(event: Stripe.Event): VerifiedWebhook {
+function translateEvent(event: Stripe.Event, options: InvoiceMappingOptions): VerifiedWebhook {
   const occurredAt = new Date(event.created * 1000);
-  const translate = EVENTS[event.type];
+  const translate = eventTable(options)[event.type];
   return { eventId: event.id, occurredAt, changes: translate ? [translate(event, occurredAt)] : [] };
 }
 
@@ -35,7 +43,7 @@ function translateEvent(event: Stripe.Event): VerifiedWebhook {
  * Synced events created after `since`, oldest first. Each type is listed on its own: the API's
  * `type` filter is an exact match in localstripe (Stripe also takes `types[]`, the emulator not).
  */
-export async function listStripeEvents(stripe: Stripe, since: Date): Promise<VerifiedWebhook[]> {
+export async function listStripeEvents(stripe: Stripe, since: Date, options = DEFAULT_OPTIONS): Promise<VerifiedWebhook[]> {
   const events: Stripe.Event[] = [];
   try {
     for (const type of SYNCED_EVENT_TYPES) {
@@ -45,7 +53,7 @@ export async function listStripeEvents(stripe: Stripe, since: Date): Promise<Ver
     throw classifyStripeError(error);
   }
   events.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return events.map(translateEvent);
+  return events.map((event) => translateEvent(event, options));
 }
 
 /** @deprecated name kept for callers of the customer-only release; lists every synced event. */
