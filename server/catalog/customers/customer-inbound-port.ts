@@ -1,4 +1,4 @@
-import { CUSTOMER_CATALOG, syncedCustomerOf, type FlatFields, type SyncedAddress, type SyncedCustomer } from '../../../core/catalogs/customer.js';
+import { CUSTOMER_CATALOG, customerCatalog, syncedCustomerOf, type FlatFields, type SyncedAddress, type SyncedCustomer } from '../../../core/catalogs/customer.js';
 import type { Customer } from '../../../core/db/generated/client.js';
 import type { Tx } from '../../../core/sync/link-store.js';
 import type { InboundPort } from '../inbound-port.js';
@@ -26,25 +26,29 @@ export function customerInboundPort(store: CustomerStore): InboundPort<typeof CU
 
 type CustomerPatch = Partial<Omit<SyncedCustomer, 'metadata'>> & { metadata?: Record<string, string | null> };
 
-/** A flat patch as customer fields; metadata keys stay a partial map (null: remove the key). */
+/**
+ * A flat patch as customer fields, by the contract's merge rules: a whole field is its value, a
+ * per-key field (metadata) a partial map where null removes the key. No field is named here, so a
+ * new synced field needs no change.
+ */
 function patchedFields(patch: FlatFields): CustomerPatch {
-  const fields: CustomerPatch = {};
+  const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(patch)) {
-    if (key === 'address') fields.address = value as SyncedAddress | null;
-    else if (key === 'email' || key === 'name' || key === 'phone') fields[key] = value as string | null;
-    else if (key.startsWith('metadata.')) (fields.metadata ??= {})[key.slice('metadata.'.length)] = value as string | null;
+    const field = customerCatalog.fieldOf(key);
+    if (customerCatalog.merge[field] === 'per-key') ((fields[field] ??= {}) as Record<string, unknown>)[key.slice(field.length + 1)] = value;
+    else fields[field] = value;
   }
-  return fields;
+  return fields as CustomerPatch;
 }
 
 /** The catalog input that sets the given fields (metadata keys merged into the current metadata). */
 function toCustomerInput(fields: CustomerPatch, customer: Pick<Customer, 'metadata'> | Record<string, never>): Record<string, unknown> {
-  const input: Record<string, unknown> = {};
-  if (fields.address !== undefined) input.address = fields.address ? addressInput(fields.address) : null;
-  for (const key of ['email', 'name', 'phone'] as const) if (fields[key] !== undefined) input[key] = fields[key];
-  if (fields.metadata !== undefined) {
+  const { metadata: metadataPatch, address, ...rest } = fields;
+  const input: Record<string, unknown> = { ...rest };
+  if (address !== undefined) input.address = address ? addressInput(address) : null;
+  if (metadataPatch !== undefined) {
     const metadata: Record<string, unknown> = { ...((('metadata' in customer && customer.metadata) as Record<string, unknown> | null) ?? {}) };
-    for (const [name, value] of Object.entries(fields.metadata)) {
+    for (const [name, value] of Object.entries(metadataPatch)) {
       if (value === null) delete metadata[name];
       else metadata[name] = value;
     }
