@@ -23,15 +23,15 @@ export default defineConfig({
     },
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     projects: [
-      // Pure logic: no services needed.
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Pure logic: no services needed. Adapter tests live beside their adapter.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'integrations/adapters/**/*.test.ts'], exclude: ['**/*.int.test.ts', '**/node_modules/**'] } },
       // Real Kafka, Postgres, localstripe and stripe-mock. The files share one database and one
       // broker (and some stop a service), so they run one at a time.
       {
         extends: true,
         test: {
           name: 'int',
-          include: ['test/int/**/*.int.test.ts'],
+          include: ['test/int/**/*.int.test.ts', 'test/contract/**/*.int.test.ts', 'integrations/adapters/**/*.int.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           fileParallelism: false,
         },

@@ -75,9 +75,11 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
   const syncEvents = new SyncEventPublisher(bus, config.TOPIC_SYNC_EVENTS);
 
   const intake = { prisma: db.prisma, bus, accounts, syncEvents, inboundTopic: config.TOPIC_INTEGRATION_INBOUND };
+  let publicUrl = config.INTEGRATIONS_PUBLIC_URL ?? `http://${config.INTEGRATIONS_HOST}:${config.INTEGRATIONS_PORT}`;
   const app = createIntegrationsApp({
     adapters,
     ...intake,
+    publicUrl: () => publicUrl,
     ready: async () => ({
       kafka: await bus.ping(),
       postgres: await db.pool.query('SELECT 1').then(() => true, () => false),
@@ -88,6 +90,7 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
   await new Promise<void>((resolve) => server.listen(config.INTEGRATIONS_PORT, config.INTEGRATIONS_HOST, resolve));
   const { port } = server.address() as AddressInfo;
   const url = config.INTEGRATIONS_PUBLIC_URL ?? `http://${config.INTEGRATIONS_HOST}:${port}`;
+  publicUrl = url;
 
   const subscriptions: Subscription[] = [];
   const schedulers: RetryScheduler[] = [];

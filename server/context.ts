@@ -3,6 +3,7 @@ import type { IdMapping } from '../core/db/generated/client.js';
 import type { PrismaClient } from '../core/db/prisma.js';
 import type { Principal } from './auth/principal.js';
 import type { CustomerStore } from './catalog/customers/customer-store.js';
+import type { InvoiceStore } from './catalog/invoices/invoice-store.js';
 import type { SyncEventHub } from './sync-events/sync-event-hub.js';
 
 /** What every resolver receives; a new one (fresh loaders) per GraphQL operation. */
@@ -11,6 +12,7 @@ export interface GatewayContext {
   principal: Principal;
   prisma: PrismaClient;
   customers: CustomerStore;
+  invoices: InvoiceStore;
   syncEvents: SyncEventHub;
   consumerLag?: GatewayServices['consumerLag'];
   /** Sync state rows of many customers in one query per operation (no N+1). */
@@ -20,6 +22,7 @@ export interface GatewayContext {
 export interface GatewayServices {
   prisma: PrismaClient;
   customers: CustomerStore;
+  invoices: InvoiceStore;
   syncEvents: SyncEventHub;
   /** The operator's view (syncStatus): consumer lag per group and topic. */
   consumerLag?: () => Promise<Array<{ group: string; topic: string; lag: number }>>;

@@ -33,3 +33,12 @@ export class EmailTakenError extends CatalogError {
     super(`a customer with email ${email} already exists`);
   }
 }
+
+/** An invoice operation its current status does not allow (e.g. editing an invoice that is no longer a draft). */
+export class InvalidInvoiceTransitionError extends CatalogError {
+  readonly code = 'INVALID_TRANSITION';
+  override name = 'InvalidInvoiceTransitionError';
+  constructor(readonly id: string, readonly status: string, readonly operation: string) {
+    super(`invoice ${id} is ${status}: cannot ${operation}`);
+  }
+}

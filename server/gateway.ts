@@ -9,6 +9,10 @@ import { runExport } from './runs/export-run.js';
 import { integrationNames } from './runs/integrations.js';
 import { getLogger } from '../core/logger.js';
 import { CustomerStore } from './catalog/customers/customer-store.js';
+import { customerInboundPort } from './catalog/customers/customer-inbound-port.js';
+import { inboundApplier } from './catalog/apply-inbound.js';
+import { InvoiceStore } from './catalog/invoices/invoice-store.js';
+import { invoiceInboundPort } from './catalog/invoices/invoice-inbound-port.js';
 import type { GatewayConfig } from './config.js';
 import { listenGateway } from './http.js';
 import { SyncEventPublisher } from '../core/events/sync-event-publisher.js';
@@ -52,9 +56,11 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   await relay.start();
 
   const customers = new CustomerStore(db.prisma, config.TOPIC_CATALOG_CHANGES);
+  const invoices = new InvoiceStore(db.prisma, config.TOPIC_CATALOG_CHANGES);
   const inbound = startInboundConsumer({
     bus,
-    customers,
+    prisma: db.prisma,
+    catalogs: { customer: inboundApplier(customerInboundPort(customers)), invoice: inboundApplier(invoiceInboundPort(invoices)) },
     syncEvents,
     inboundTopic: config.TOPIC_INTEGRATION_INBOUND,
     deadLetterTopic: config.TOPIC_DEAD_LETTER,
@@ -65,7 +71,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   // Bulk work (backfill import) arrives on its own topic and consumer group, applied by the same code.
   const bulkInbound = startInboundConsumer({
     bus,
-    customers,
+    prisma: db.prisma,
+    catalogs: { customer: inboundApplier(customerInboundPort(customers)), invoice: inboundApplier(invoiceInboundPort(invoices)) },
     syncEvents,
     inboundTopic: config.TOPIC_INTEGRATION_INBOUND_BULK,
     deadLetterTopic: config.TOPIC_DEAD_LETTER,
@@ -99,7 +106,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   ];
   const consumerLag = async () =>
     Promise.all(groups.map(async ({ group, topic }) => ({ group, topic, lag: (await bus.consumerLag(group, [topic])).reduce((sum, part) => sum + part.lag, 0) })));
-  const yoga = createGatewayYoga({ prisma: db.prisma, customers, syncEvents: hub, consumerLag }, security);
+  const yoga = createGatewayYoga({ prisma: db.prisma, customers, invoices, syncEvents: hub, consumerLag }, security);
   const http = await listenGateway(yoga, security, { port: config.PORT, host: config.HOST, maxBodyBytes: config.GRAPHQL_MAX_BODY_BYTES });
   log.info({ url: http.url }, 'gateway listening');
 

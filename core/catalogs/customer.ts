@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { defineCatalog, type FlatFields } from './contract.js';
+
+export type { FieldKey, FieldValue, FlatFields } from './contract.js';
 
 // The customer catalog's sync contract: the fields that sync with remote systems, in the catalog's
 // own names and normal form. Both directions of every adapter map through this shape, the base of
 // each linked pair (id_mapping.base) is stored in it, and the merge compares values in it.
 
-export const CUSTOMER_CATALOG = 'customer';
+export const CUSTOMER_CATALOG = 'customer' as const;
 
 const text = z.string().min(1).nullable();
 
@@ -75,39 +78,41 @@ export function syncedCustomerOf(customer: {
   };
 }
 
-/** Field keys the merge works on: the scalar fields, `address`, and `metadata.<key>` per key. */
-export type FieldKey = string;
-export type FieldValue = string | SyncedAddress | null;
-export type FlatFields = Record<FieldKey, FieldValue>;
+/** The customer as change envelopes carry it (`data`): every column, dates as ISO strings. */
+export const customerSnapshotSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string().nullable(),
+  phone: z.string().nullable(),
+  address: z.record(z.string(), z.string().nullable()).nullable(),
+  metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullable(),
+  version: z.number().int().positive(),
+  createdAt: z.iso.datetime({ offset: true }),
+  updatedAt: z.iso.datetime({ offset: true }),
+  deletedAt: z.iso.datetime({ offset: true }).nullable(),
+});
 
-const METADATA_PREFIX = 'metadata.';
+export type CustomerSnapshot = z.infer<typeof customerSnapshotSchema>;
+
+/** The customer catalog's contract: its synced fields and how each merges. */
+export const customerCatalog = defineCatalog<typeof CUSTOMER_CATALOG, SyncedCustomer, CustomerSnapshot>({
+  name: CUSTOMER_CATALOG,
+  schema: syncedCustomerSchema,
+  carriedSchema: syncedCustomerSchema.partial(),
+  snapshotSchema: customerSnapshotSchema,
+  merge: { email: 'whole', name: 'whole', phone: 'whole', address: 'whole', metadata: 'per-key' },
+  references: {},
+  syncedOf: syncedCustomerOf,
+  partitionKeyOf: (customer) => customer.id,
+  // Bases written before the contract (last synced fields) may hold an empty address object.
+  legacyBase: (value) => (value && typeof value === 'object' ? syncedCustomerOf(value as Record<string, unknown>) : null),
+});
 
 /** The customer as one value per merge key (metadata keys become `metadata.<key>`). */
-export function flattenCustomer(customer: SyncedCustomer): FlatFields {
-  const flat: FlatFields = { email: customer.email, name: customer.name, phone: customer.phone, address: customer.address };
-  for (const [key, value] of Object.entries(customer.metadata)) flat[`${METADATA_PREFIX}${key}`] = value;
-  return flat;
-}
+export const flattenCustomer = (customer: Partial<SyncedCustomer>): FlatFields => customerCatalog.flatten(customer);
 
 /** The inverse of flattenCustomer: a null metadata value is an absent key. */
-export function unflattenCustomer(flat: FlatFields): SyncedCustomer {
-  const metadata: Record<string, string> = {};
-  for (const [key, value] of Object.entries(flat)) {
-    if (key.startsWith(METADATA_PREFIX) && typeof value === 'string') metadata[key.slice(METADATA_PREFIX.length)] = value;
-  }
-  return {
-    email: (flat.email as string | null | undefined) ?? null,
-    name: (flat.name as string | null | undefined) ?? null,
-    phone: (flat.phone as string | null | undefined) ?? null,
-    address: (flat.address as SyncedAddress | null | undefined) ?? null,
-    metadata,
-  };
-}
+export const unflattenCustomer = (flat: FlatFields): SyncedCustomer => customerCatalog.unflatten(flat);
 
-/** A stored base (JSON from id_mapping.base), or null when there is none or it does not parse. */
-export function parseSyncedCustomer(value: unknown): SyncedCustomer | null {
-  if (value === null || value === undefined) return null;
-  const result = syncedCustomerSchema.safeParse(value);
-  // Bases written before the contract (last synced fields) may hold an empty address object.
-  return result.success ? result.data : syncedCustomerOf(value as Record<string, unknown>);
-}
+/** A stored base (JSON from id_mapping.base), or null when there is none. */
+export const parseSyncedCustomer = (value: unknown): SyncedCustomer | null => customerCatalog.parseBase(value);

@@ -42,10 +42,18 @@ export const envPort = z.coerce.number().int().min(0).max(65535);
 /** Marks a variable as secret: its value is redacted from every log line once parseEnv has read it. */
 export const secret = <Schema extends z.ZodType>(schema: Schema): Schema => schema.meta({ secret: true });
 
+function shapeOf(schema: z.ZodType): Record<string, z.ZodType> {
+  return schema instanceof z.ZodObject ? schema.shape : schema instanceof z.ZodPipe && schema.in instanceof z.ZodObject ? schema.in.shape : {};
+}
+
+/** The variables a schema reads (an object schema, or one refined/transformed from it). */
+export function variablesOf(schema: z.ZodType): string[] {
+  return Object.keys(shapeOf(schema));
+}
+
 /** The variables a schema marks with `secret()` (an object schema, or one refined/transformed from it). */
 export function secretVariablesOf(schema: z.ZodType): string[] {
-  const shape = schema instanceof z.ZodObject ? schema.shape : schema instanceof z.ZodPipe && schema.in instanceof z.ZodObject ? schema.in.shape : {};
-  return Object.entries(shape as Record<string, z.ZodType>)
+  return Object.entries(shapeOf(schema))
     .filter(([, field]) => field.meta()?.secret === true)
     .map(([name]) => name);
 }

@@ -1,23 +1,20 @@
 import { z } from 'zod';
-import { syncedCustomerSchema } from '../catalogs/customer.js';
+import { catalogNames, catalogs, type CatalogName, type SyncedOf } from '../catalogs/index.js';
 
 // A remote object's state, read by an adapter and published on the inbound topic for the gateway to
-// merge into the catalog. In the catalog's own vocabulary: no remote types.
+// merge into the catalog. In the catalog's own vocabulary (its contract, core/catalogs/): no remote types.
 
-export const inboundChangeSchema = z.object({
+const inboundFields = {
   /** The remote event's id (e.g. a Stripe event id): the gateway applies each id once. */
   id: z.string().min(1),
   integration: z.string().min(1),
-  catalog: z.string().min(1),
   /** `deleted` when the remote object no longer exists; otherwise what the event said. */
   kind: z.enum(['created', 'updated', 'deleted']),
   remoteId: z.string().min(1),
   /** The local id the remote object carries (e.g. Stripe metadata.local_id), if any. */
   localId: z.uuid().optional(),
-  /** When the change happened remotely (the remote event's time). */
+  /** When the change happened remotely (the remote event's own time). */
   occurredAt: z.iso.datetime({ offset: true }),
-  /** The remote object's synced fields as read at `mark` (absent for deletes). */
-  data: syncedCustomerSchema.optional(),
   /**
    * Sync mark taken under the remote object's lock just before it was read (a decimal bigint):
    * orders this snapshot against other snapshots and against our own writes to the object.
@@ -26,10 +23,27 @@ export const inboundChangeSchema = z.object({
   /** The remote account and mode the object belongs to. */
   remoteAccount: z.string().min(1),
   remoteMode: z.enum(['emulator', 'test', 'live']),
-});
+};
 
-export type InboundChange = z.infer<typeof inboundChangeSchema>;
+function inboundOf<C extends CatalogName>(catalog: C) {
+  return z.object({
+    ...inboundFields,
+    catalog: z.literal(catalog),
+    /**
+     * The remote object's synced fields as read at `mark` (absent for deletes). Only the fields the
+     * integration carries are present: a field it does not sync is never taken as cleared.
+     * Reference fields hold local ids (the integrations core translated them).
+     */
+    data: (catalogs[catalog].carriedSchema as z.ZodType<Partial<SyncedOf<C>>>).optional(),
+  });
+}
+
+const [firstCatalog, ...otherCatalogs] = catalogNames;
+export const inboundChangeSchema = z.discriminatedUnion('catalog', [inboundOf(firstCatalog!), ...otherCatalogs.map(inboundOf)]);
+
+export type InboundChangeOf<C extends CatalogName> = z.infer<z.ZodObject<typeof inboundFields>> & { catalog: C; data?: Partial<SyncedOf<C>> };
+export type InboundChange = { [C in CatalogName]: InboundChangeOf<C> }[CatalogName];
 
 export function parseInboundChange(value: string): InboundChange {
-  return inboundChangeSchema.parse(JSON.parse(value));
+  return inboundChangeSchema.parse(JSON.parse(value)) as InboundChange;
 }

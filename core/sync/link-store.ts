@@ -1,7 +1,7 @@
 import type { IdMapping } from '../db/generated/client.js';
 import { toJsonInput } from '../db/json.js';
 import { Prisma } from '../db/prisma.js';
-import { flattenCustomer, parseSyncedCustomer, type FieldKey, type FlatFields } from '../catalogs/customer.js';
+import { catalogOf, isCatalogName, type CatalogName, type FieldKey, type FlatFields, type SyncedOf } from '../catalogs/index.js';
 
 // The one module that reads and writes id_mapping (the links between local entities and remote
 // objects, with each pair's base), used by both processes. Every write that moves a base happens
@@ -22,10 +22,11 @@ export interface RemoteAccount {
 }
 
 /** A remote create stored before it is sent, so a retry sends exactly the same request. */
-export interface PendingCreate {
+export interface PendingCreate<C extends CatalogName = CatalogName> {
   kind: 'create';
   idempotencyKey: string;
-  fields: Record<string, unknown>;
+  /** The fields as sent (reference fields already hold remote ids). */
+  fields: SyncedOf<C>;
   /** The local version the request was built from. */
   version: number;
   storedAt: string;
@@ -76,9 +77,27 @@ export async function nextMark(tx: Tx): Promise<bigint> {
   return BigInt(rows[0]!.mark);
 }
 
-export function baseOf(link: Pick<Link, 'base'> | null): FlatFields {
-  const base = parseSyncedCustomer(link?.base);
-  return base ? flattenCustomer(base) : {};
+/** The pair's base as flat fields, read by its catalog's contract ({} when there is none). */
+export function baseOf(link: Pick<Link, 'base' | 'catalog'> | null): FlatFields {
+  if (!link || !isCatalogName(link.catalog)) return {};
+  const contract = catalogOf(link.catalog);
+  const base = contract.parseBase(link.base);
+  return base ? contract.flatten(base) : {};
+}
+
+/**
+ * The remote id of a local entity of another catalog (a reference, e.g. an invoice's customer),
+ * or null while it has no live link to that system.
+ */
+export async function remoteIdOfLocal(db: Tx, key: LinkKey): Promise<string | null> {
+  const link = await db.idMapping.findUnique({ where: where(key), select: { remoteId: true, base: true } });
+  return link?.remoteId && link.base !== null ? link.remoteId : null;
+}
+
+/** The local id linked to a remote object of a catalog, or null when it is not linked. */
+export async function localIdOfRemote(db: Tx, catalog: string, remoteSystem: string, remoteId: string): Promise<string | null> {
+  const link = await db.idMapping.findUnique({ where: { remoteSystem_remoteId: { remoteSystem, remoteId } }, select: { catalog: true, localId: true } });
+  return link && link.catalog === catalog ? link.localId : null;
 }
 
 export function fieldMarksOf(link: Pick<Link, 'fieldMarks'> | null): Record<FieldKey, string> {
@@ -86,13 +105,23 @@ export function fieldMarksOf(link: Pick<Link, 'fieldMarks'> | null): Record<Fiel
   return marks && typeof marks === 'object' && !Array.isArray(marks) ? (marks as Record<FieldKey, string>) : {};
 }
 
-export function pendingCreateOf(link: Pick<Link, 'pendingRequest'> | null): PendingCreate | null {
-  const request = link?.pendingRequest as PendingCreate | null | undefined;
-  return request && request.kind === 'create' ? request : null;
+/** The stored create of a pair, its fields read by the catalog's contract (null if there is none). */
+export function pendingCreateOf<C extends CatalogName>(catalog: C, link: Pick<Link, 'pendingRequest'> | null): PendingCreate<C> | null {
+  const request = link?.pendingRequest;
+  if (!request || typeof request !== 'object' || Array.isArray(request) || request.kind !== 'create') return null;
+  const fields = catalogOf(catalog).schema.safeParse(request.fields);
+  if (!fields.success) return null; // unreadable: the change builds a new request from the current state
+  return {
+    kind: 'create',
+    idempotencyKey: String(request.idempotencyKey),
+    fields: fields.data,
+    version: Number(request.version),
+    storedAt: String(request.storedAt),
+  };
 }
 
 /** Stores a create request unless one is stored already (or the pair is linked meanwhile). */
-export async function storePendingCreate(db: Tx, key: LinkKey, request: PendingCreate): Promise<void> {
+export async function storePendingCreate<C extends CatalogName>(db: Tx, key: LinkKey, request: PendingCreate<C>): Promise<void> {
   await db.idMapping.updateMany({
     where: { ...key, remoteId: null, pendingRequest: { equals: Prisma.DbNull } },
     data: { pendingRequest: toJsonInput(request) },

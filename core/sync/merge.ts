@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { FieldKey, FieldValue, FlatFields } from '../catalogs/customer.js';
+import { isPerKeyEntry, type FieldKey, type FieldValue, type FlatFields } from '../catalogs/contract.js';
 
 // Three-way merge of one linked pair against its base (the values both sides last agreed on).
 // Pure logic: the callers hold the row locks and do the I/O. docs/architecture.md, "Merge".
@@ -17,11 +17,11 @@ export function diffFields(from: FlatFields, to: FlatFields): FlatFields {
   return patch;
 }
 
-/** `base` with `patch` applied; a null metadata value removes the key. */
+/** `base` with `patch` applied; a null value of a per-key entry (e.g. `metadata.plan`) removes the key. */
 export function applyFields(base: FlatFields, patch: FlatFields): FlatFields {
   const next: FlatFields = { ...base };
   for (const [key, value] of Object.entries(patch)) {
-    if (value === null && key.startsWith('metadata.')) delete next[key];
+    if (value === null && isPerKeyEntry(key)) delete next[key];
     else next[key] = value;
   }
   return next;
@@ -99,7 +99,7 @@ function decide(input: InboundMergeInput): 'local' | 'remote' {
 }
 
 function setField(fields: FlatFields, key: FieldKey, value: FieldValue): void {
-  if (value === null && key.startsWith('metadata.')) delete fields[key];
+  if (value === null && isPerKeyEntry(key)) delete fields[key];
   else fields[key] = value;
 }
 

@@ -10,6 +10,8 @@ const log = getLogger('integrations.http');
 
 export interface IntegrationsHttpDeps extends WebhookIntakeDeps {
   adapters: ResolvedAdapter[];
+  /** The public base URL senders call (INTEGRATIONS_PUBLIC_URL, or where the server listens): signed by some senders. */
+  publicUrl: () => string;
   /** Whether Kafka and Postgres answer, and the state of each remote rate budget. */
   ready: () => Promise<{ kafka: boolean; postgres: boolean; rateBudgets: RateBudgetSnapshot[] }>;
 }
@@ -49,7 +51,8 @@ export function createIntegrationsApp(deps: IntegrationsHttpDeps): Express {
     }
     const rawBody: Buffer = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     try {
-      const outcome = await takeWebhook(adapter, { rawBody, headers: request.headers }, deps);
+      const url = new URL(request.originalUrl, deps.publicUrl()).toString();
+      const outcome = await takeWebhook(adapter, { method: request.method, url, rawBody, headers: request.headers }, deps);
       metrics.webhooks.inc({ integration: adapter.name, outcome: 'accepted' });
       response.status(200).json(outcome);
     } catch (error) {

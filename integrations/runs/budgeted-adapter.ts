@@ -1,4 +1,5 @@
-import type { AdapterInstance } from '../registry/adapter.js';
+import type { CatalogName } from '../../core/catalogs/index.js';
+import type { CatalogHandler, CatalogHandlers } from '../registry/adapter.js';
 import type { ResolvedAdapter } from '../registry/registry.js';
 import type { BulkBudget } from './bulk-budget.js';
 
@@ -12,12 +13,15 @@ export function drawingOn(budget: BulkBudget, adapter: ResolvedAdapter): Resolve
     await budget.acquire(name);
     return call();
   };
-  const outbound: AdapterInstance['outbound'] = {
-    create: (request) => take(() => instance.outbound.create(request)),
-    update: (request) => take(() => instance.outbound.update(request)),
-    delete: (request) => take(() => instance.outbound.delete(request)),
-    findByLocalId: (request) => take(() => instance.outbound.findByLocalId(request)),
-  };
-  const inbound = instance.inbound ? { ...instance.inbound, fetch: (catalog: string, remoteId: string) => take(() => instance.inbound!.fetch(catalog, remoteId)) } : undefined;
-  return { name, instance: { ...instance, outbound, ...(inbound ? { inbound } : {}) } };
+  const wrap = <C extends CatalogName>(handler: CatalogHandler<C>): CatalogHandler<C> => ({
+    create: (request) => take(() => handler.create(request)),
+    update: (request) => take(() => handler.update(request)),
+    delete: (request) => take(() => handler.delete(request)),
+    findByLocalId: (request) => take(() => handler.findByLocalId(request)),
+    ...(handler.fetch ? { fetch: (remoteId: string) => take(() => handler.fetch!(remoteId)) } : {}),
+  });
+  const catalogs: CatalogHandlers = {};
+  if (instance.catalogs.customer) catalogs.customer = wrap(instance.catalogs.customer);
+  if (instance.catalogs.invoice) catalogs.invoice = wrap(instance.catalogs.invoice);
+  return { name, instance: { ...instance, catalogs } };
 }

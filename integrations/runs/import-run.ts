@@ -57,7 +57,7 @@ export async function runImport(deps: ImportRunDeps, run: SyncRun, ctx: RunConte
         .map((item): InboundChange => ({
           id: `import:${run.id}:${item.remoteId}`,
           integration: deps.adapter.name,
-          catalog: run.catalog,
+          catalog: 'customer' as const, // import lists customers (the adapter's bulk.listPage)
           kind: 'updated',
           remoteId: item.remoteId,
           ...(item.localId ? { localId: item.localId } : {}),

@@ -34,7 +34,7 @@ export function startOutboundConsumer(options: OutboundConsumerOptions): Subscri
       await deadLetter(options.bus, options.deadLetterTopic, message, { integration: adapter.name, error: String(error), attempts: 0 });
       return;
     }
-    if (!adapter.instance.catalogs.includes(change.catalog)) return;
+    if (!adapter.instance.catalogs[change.catalog]) return;
     if (change.resyncFor !== undefined && change.resyncFor !== adapter.name) return;
     const key = { catalog: change.catalog, localId: change.entityId, remoteSystem: adapter.name };
     if (await joinParked(options.prisma, key, change)) {

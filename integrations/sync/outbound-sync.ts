@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { flattenCustomer, syncedCustomerOf, unflattenCustomer, type FlatFields } from '../../core/catalogs/customer.js';
+import { catalogOf, type CatalogName, type FlatFields } from '../../core/catalogs/index.js';
 import type { PrismaClient } from '../../core/db/prisma.js';
-import { changeKindOf, type ChangeEnvelope } from '../../core/events/envelope.js';
+import { changeKindOf, type ChangeEnvelope, type ChangeEnvelopeOf } from '../../core/events/envelope.js';
+import { toLocalTerms, toRemoteTerms, UnlinkedReferenceError } from '../../core/sync/references.js';
 import { applyFields, diffFields, sameValue } from '../../core/sync/merge.js';
 import {
   baseOf,
@@ -20,6 +21,8 @@ import {
   type Tx,
 } from '../../core/sync/link-store.js';
 import { unpark } from '../../core/sync/parking.js';
+import { handlerOf, type CatalogHandler } from '../registry/adapter.js';
+import { RetryableError } from '../registry/errors.js';
 import type { ResolvedAdapter } from '../registry/registry.js';
 
 /** Stripe keeps an idempotency key at least 24 h; after that a stored create is looked up first. */
@@ -43,20 +46,40 @@ export type OutboundOutcome =
  * base already accounts for is skipped: a later change event carries whatever is still pending.
  */
 export async function syncOutbound(prisma: PrismaClient, adapter: ResolvedAdapter, account: RemoteAccount, change: ChangeEnvelope): Promise<OutboundOutcome> {
-  const key: LinkKey = { catalog: change.catalog, localId: change.entityId, remoteSystem: adapter.name };
+  const handler = handlerOf(adapter.instance, change.catalog);
+  if (!handler) return { result: 'unchanged' }; // the consumer skips catalogs the adapter does not sync
+  try {
+    return await syncOutboundOf(prisma, adapter.name, handler, account, change);
+  } catch (error) {
+    // Its customer is not linked yet (its create is parked or in flight): retried like any transient failure.
+    if (error instanceof UnlinkedReferenceError) throw new RetryableError(error.message, undefined, { cause: error });
+    throw error;
+  }
+}
+
+async function syncOutboundOf<C extends CatalogName>(
+  prisma: PrismaClient,
+  remoteSystem: string,
+  remote: CatalogHandler<C>,
+  account: RemoteAccount,
+  change: ChangeEnvelopeOf<C>,
+): Promise<OutboundOutcome> {
+  const key: LinkKey = { catalog: change.catalog, localId: change.entityId, remoteSystem };
+  const contract = catalogOf(change.catalog);
   const kind = changeKindOf(change);
-  const local = flattenCustomer(syncedCustomerOf(change.data));
-  const forced = change.resyncFor === adapter.name;
+  const local = contract.flatten(contract.syncedOf(change.data));
+  const forced = change.resyncFor === remoteSystem;
 
   await ensureLink(prisma, key, account);
   if (kind !== 'deleted') {
     // Stored (and committed) before it is sent: a retry, even after a crash, sends the same request.
     const link = await findLink(prisma, key);
-    if (link && !link.remoteId && !pendingCreateOf(link) && !isStale(link, change, forced)) {
+    if (link && !link.remoteId && !pendingCreateOf(change.catalog, link) && !isStale(link, change, forced)) {
       await storePendingCreate(prisma, key, {
         kind: 'create',
         idempotencyKey: `catalog-gateway:create:${key.catalog}:${key.localId}`,
-        fields: unflattenCustomer(local),
+        // In the catalog's terms (local ids in references): the base is kept in them too.
+        fields: contract.unflatten(local),
         version: change.version,
         storedAt: new Date().toISOString(),
       });
@@ -76,22 +99,25 @@ export async function syncOutbound(prisma: PrismaClient, adapter: ResolvedAdapte
   async function syncLocked(tx: Tx): Promise<OutboundOutcome> {
     const link = (await lockByLocal(tx, key))!;
     if (isStale(link, change, forced)) return { result: 'stale' };
-    const remote = adapter.instance.outbound;
+    const createRemote = async (request: PendingCreate<C>) => {
+      const fields = await toRemoteTerms(tx, change.catalog, remoteSystem, request.fields);
+      return (
+        (expired(request) ? await remote.findByLocalId({ localId: key.localId, fields }) : null) ??
+        (await remote.create({ catalog: change.catalog, localId: key.localId, fields, idempotencyKey: request.idempotencyKey })).remoteId
+      );
+    };
 
     if (kind === 'deleted') {
       let remoteId = link.remoteId;
-      const request = pendingCreateOf(link);
+      const request = pendingCreateOf(change.catalog, link);
       if (!remoteId && request) {
         // A create was stored and may have reached the remote side before a crash: replaying it
         // (same key) finds that object, which the delete then removes. No orphan is left.
-        const fields = request.fields as ReturnType<typeof unflattenCustomer>;
-        remoteId =
-          (expired(request) ? await remote.findByLocalId({ catalog: key.catalog, localId: key.localId, fields }) : null) ??
-          (await remote.create({ catalog: key.catalog, localId: key.localId, fields, idempotencyKey: request.idempotencyKey })).remoteId;
+        remoteId = await createRemote(request);
         await updateLink(tx, link.id, { remoteId, remoteAccount: account.account, remoteMode: account.mode });
       }
       if (remoteId && (link.base !== null || request)) {
-        await remote.delete({ catalog: key.catalog, remoteId, idempotencyKey: `catalog-gateway:delete:${remoteId}` });
+        await remote.delete({ localId: key.localId, remoteId, idempotencyKey: `catalog-gateway:delete:${remoteId}` });
       }
       await updateLink(tx, link.id, { base: null, fieldMarks: null, pendingRequest: null, lastSyncedVersion: change.version }, { synced: true });
       return { result: 'deleted', remoteId, fields: [] };
@@ -103,19 +129,16 @@ export async function syncOutbound(prisma: PrismaClient, adapter: ResolvedAdapte
     let marks = fieldMarksOf(link);
     let created: string[] | undefined;
     if (!remoteId) {
-      const request = pendingCreateOf(link);
+      const request = pendingCreateOf(change.catalog, link);
       if (!request) return { result: 'stale' };
-      const fields = request.fields as ReturnType<typeof unflattenCustomer>;
-      remoteId =
-        (expired(request) ? await remote.findByLocalId({ catalog: key.catalog, localId: key.localId, fields }) : null) ??
-        (await remote.create({ catalog: key.catalog, localId: key.localId, fields, idempotencyKey: request.idempotencyKey })).remoteId;
+      remoteId = await createRemote(request);
       const mark = (await nextMark(tx)).toString();
-      base = flattenCustomer(fields);
+      base = contract.flatten(request.fields);
       marks = Object.fromEntries(Object.keys(base).map((field) => [field, mark]));
       created = Object.keys(base);
       await updateLink(tx, link.id, {
         remoteId,
-        base: unflattenCustomer(base),
+        base: contract.unflatten(base),
         fieldMarks: marks,
         pendingRequest: null,
         lastSyncedVersion: request.version,
@@ -127,13 +150,13 @@ export async function syncOutbound(prisma: PrismaClient, adapter: ResolvedAdapte
     // A resync sends every field again, repairing whatever drifted on the remote side.
     let patch = forced ? diffFields(nothingOf(base, local), local) : diffFields(base, local);
     let contested: string[] = [];
-    if (!forced && !created && Object.keys(patch).length > 0 && adapter.instance.inbound) {
+    if (!forced && !created && Object.keys(patch).length > 0 && remote.fetch) {
       // Stripe has no conditional writes. Read the object first (under the pair's lock): a field
       // it changed since the base is not overwritten here but left to the inbound merge, where
       // the remote change's own event time settles the conflict and it is recorded.
-      const now = await adapter.instance.inbound.fetch(key.catalog, remoteId);
+      const now = await remote.fetch(remoteId);
       if (!now.exists) return { result: 'remote-missing', remoteId };
-      const remoteNow = flattenCustomer(now.fields);
+      const remoteNow = contract.remoteView(base, await toLocalTerms(tx, change.catalog, remoteSystem, now.fields));
       contested = Object.keys(patch).filter((field) => !sameValue(remoteNow[field], base[field]));
       patch = Object.fromEntries(Object.entries(patch).filter(([field]) => !contested.includes(field)));
     }
@@ -144,27 +167,28 @@ export async function syncOutbound(prisma: PrismaClient, adapter: ResolvedAdapte
     }
     const after = applyFields(base, patch);
     const outcome = await remote.update({
-      catalog: key.catalog,
+      catalog: change.catalog,
       localId: key.localId,
       remoteId,
-      patch,
-      after: unflattenCustomer(after),
+      patch: await toRemoteTerms(tx, change.catalog, remoteSystem, patch),
+      before: await toRemoteTerms(tx, change.catalog, remoteSystem, contract.unflatten(base)),
+      after: await toRemoteTerms(tx, change.catalog, remoteSystem, contract.unflatten(after)),
       idempotencyKey: updateKey(remoteId, base, patch),
     });
     if (outcome === 'missing') return { result: 'remote-missing', remoteId };
     const mark = (await nextMark(tx)).toString();
     for (const field of Object.keys(patch)) marks[field] = mark;
-    await updateLink(tx, link.id, { base: unflattenCustomer(after), fieldMarks: marks, lastSyncedVersion: change.version }, { synced: true });
+    await updateLink(tx, link.id, { base: contract.unflatten(after), fieldMarks: marks, lastSyncedVersion: change.version }, { synced: true });
     return { result: created ? 'created' : 'updated', remoteId, fields: Object.keys(patch), ...(contested.length > 0 ? { contested } : {}) };
   }
 }
 
 /** A change older than the local version the base accounts for (a resync is never stale). */
-function isStale(link: Link, change: ChangeEnvelope, forced: boolean): boolean {
+function isStale(link: Link, change: Pick<ChangeEnvelope, 'version'>, forced: boolean): boolean {
   return !forced && link.lastSyncedVersion !== null && change.version < link.lastSyncedVersion;
 }
 
-function expired(request: PendingCreate): boolean {
+function expired(request: Pick<PendingCreate, 'storedAt'>): boolean {
   return Date.now() - new Date(request.storedAt).getTime() > IDEMPOTENCY_KEY_LIFETIME_MS;
 }
 

@@ -2,7 +2,9 @@ import type { PrismaClient } from '../../core/db/prisma.js';
 import type { InboundChange } from '../../core/events/inbound-change.js';
 import type { MessageBus } from '../../core/kafka/bus.js';
 import { lockByRemote, lockRemoteObject, nextMark, type RemoteAccount } from '../../core/sync/link-store.js';
-import type { RemoteState } from '../registry/adapter.js';
+import type { CatalogName } from '../../core/catalogs/index.js';
+import { toLocalTerms } from '../../core/sync/references.js';
+import { handlerOf } from '../registry/adapter.js';
 import type { ResolvedAdapter } from '../registry/registry.js';
 
 const TRANSACTION_TIMEOUT_MS = 30_000;
@@ -10,7 +12,7 @@ const TRANSACTION_TIMEOUT_MS = 30_000;
 export interface SnapshotCause {
   /** The remote event (or our own observation) this snapshot answers; the gateway applies it once. */
   eventId: string;
-  catalog: string;
+  catalog: CatalogName;
   remoteId: string;
   kind: InboundChange['kind'];
   occurredAt: Date;
@@ -23,14 +25,16 @@ export interface SnapshotCause {
  * be older than our last write, or than another event delivered before them.
  */
 export async function readRemoteSnapshot(prisma: PrismaClient, adapter: ResolvedAdapter, account: RemoteAccount, cause: SnapshotCause): Promise<InboundChange> {
-  const fetch = adapter.instance.inbound?.fetch;
-  if (!fetch) throw new Error(`integration ${adapter.name} cannot read remote objects`);
+  const handler = handlerOf(adapter.instance, cause.catalog);
+  const fetch = handler?.fetch?.bind(handler);
+  if (!fetch) throw new Error(`integration ${adapter.name} cannot read remote ${cause.catalog} objects`);
   return prisma.$transaction(
-    async (tx) => {
+    async (tx): Promise<InboundChange> => {
       await lockRemoteObject(tx, adapter.name, cause.remoteId);
       await lockByRemote(tx, adapter.name, cause.remoteId);
       const mark = await nextMark(tx);
-      const state: RemoteState = await fetch(cause.catalog, cause.remoteId);
+      const state = await fetch(cause.remoteId);
+      const data = state.exists ? await toLocalTerms(tx, cause.catalog, adapter.name, state.fields) : undefined;
       return {
         id: cause.eventId,
         integration: adapter.name,
@@ -39,11 +43,11 @@ export async function readRemoteSnapshot(prisma: PrismaClient, adapter: Resolved
         remoteId: cause.remoteId,
         ...(state.exists && state.localId ? { localId: state.localId } : {}),
         occurredAt: cause.occurredAt.toISOString(),
-        ...(state.exists ? { data: state.fields } : {}),
+        ...(data ? { data } : {}),
         mark: mark.toString(),
         remoteAccount: account.account,
         remoteMode: account.mode,
-      };
+      } as InboundChange; // catalog and data belong to the same catalog (cause.catalog)
     },
     { timeout: TRANSACTION_TIMEOUT_MS, maxWait: TRANSACTION_TIMEOUT_MS },
   );

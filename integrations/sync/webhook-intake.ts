@@ -1,4 +1,4 @@
-import { flattenCustomer } from '../../core/catalogs/customer.js';
+import { catalogOf } from '../../core/catalogs/index.js';
 import type { PrismaClient } from '../../core/db/prisma.js';
 import type { SyncEventPublisher } from '../../core/events/sync-event-publisher.js';
 import type { MessageBus } from '../../core/kafka/bus.js';
@@ -32,7 +32,7 @@ export type IntakeOutcome =
 export async function takeWebhook(adapter: ResolvedAdapter, request: WebhookRequest, deps: WebhookIntakeDeps): Promise<IntakeOutcome> {
   const inbound = adapter.instance.inbound;
   if (!inbound) throw new Error(`integration ${adapter.name} takes no webhooks`);
-  return takeRemoteEvent(adapter, inbound.verify(request), deps); // verify throws WebhookRejectedError -> 400
+  return takeRemoteEvent(adapter, await inbound.verify(request), deps); // verify throws WebhookRejectedError -> 400
 }
 
 /**
@@ -53,6 +53,7 @@ export async function takeRemoteEvent(adapter: ResolvedAdapter, webhook: Verifie
   let published = 0;
   let suppressed = 0;
   for (const [index, received] of webhook.changes.entries()) {
+    if (!adapter.instance.catalogs[received.catalog]) continue; // not a catalog this adapter syncs
     const context = { eventId: webhook.eventId, remoteId: received.remoteId, integration: adapter.name, kind: received.kind };
     const link =
       (await findLinkByRemote(deps.prisma, adapter.name, received.remoteId)) ??
@@ -67,7 +68,7 @@ export async function takeRemoteEvent(adapter: ResolvedAdapter, webhook: Verifie
       continue;
     }
     const eventId = webhook.changes.length > 1 ? `${webhook.eventId}#${index}` : webhook.eventId;
-    const snapshot = await readRemoteSnapshot(deps.prisma, adapter, account, { eventId, catalog: received.catalog, remoteId: received.remoteId, kind: received.kind, occurredAt: webhook.occurredAt });
+    const snapshot = await readRemoteSnapshot(deps.prisma, adapter, account, { eventId, catalog: received.catalog, remoteId: received.remoteId, kind: received.kind, occurredAt: received.occurredAt });
     await publishSnapshot(deps.bus, deps.inboundTopic, snapshot);
     published += 1;
     log.info({ ...context, mark: snapshot.mark, observed: snapshot.kind }, 'published remote snapshot');
@@ -85,6 +86,12 @@ export async function takeRemoteEvent(adapter: ResolvedAdapter, webhook: Verifie
 function isEcho(link: Link | null, received: ReceivedChange): boolean {
   if (!link || link.remoteId !== received.remoteId) return false;
   if (received.kind === 'deleted') return link.base === null && link.status === 'SYNCED';
-  if (!received.fields || link.base === null) return false;
-  return Object.keys(diffFields(baseOf(link), flattenCustomer(received.fields))).length === 0;
+  if (!received.fields || link.base === null || link.catalog !== received.catalog) return false;
+  // Reference fields are in remote terms here: an event that changes one is never taken for an echo.
+  const contract = catalogOf(received.catalog);
+  const references = Object.keys(contract.references);
+  const base = baseOf(link);
+  const carried = contract.remoteView(base, received.fields as never);
+  const changed = Object.keys(diffFields(base, carried)).filter((key) => !references.includes(key));
+  return changed.length === 0;
 }

@@ -5,8 +5,8 @@ import type { SyncEventPublisher } from '../../core/events/sync-event-publisher.
 import type { IncomingMessage, MessageBus, Subscription } from '../../core/kafka/bus.js';
 import { subscribeWhenReady } from '../../core/kafka/subscribe-when-ready.js';
 import { getLogger } from '../../core/logger.js';
-import { applyInboundCustomerChange } from '../catalog/customers/apply-inbound.js';
-import { CUSTOMER_CATALOG, type CustomerStore } from '../catalog/customers/customer-store.js';
+import { applierOf, type InboundAppliers } from '../catalog/inbound-port.js';
+import type { PrismaClient } from '../../core/db/prisma.js';
 import pRetry from 'p-retry';
 import { Prisma } from '../../core/db/prisma.js';
 import { findLinkByRemote, markFailed } from '../../core/sync/link-store.js';
@@ -17,7 +17,9 @@ const log = getLogger('inbound');
 
 export interface InboundConsumerOptions {
   bus: MessageBus;
-  customers: CustomerStore;
+  prisma: PrismaClient;
+  /** Per catalog, how a remote snapshot is merged into it; changes of other catalogs are skipped. */
+  catalogs: InboundAppliers;
   syncEvents: SyncEventPublisher;
   inboundTopic: string;
   deadLetterTopic: string;
@@ -30,7 +32,7 @@ export interface InboundConsumerOptions {
 
 /**
  * Merges remote snapshots (the inbound topic) into the catalog. Data the catalog rejects (a remote
- * customer without an email, an email another customer has) is dead-lettered; transient failures
+ * customer without an email, an email another customer has, an invoice of an unknown customer) is dead-lettered; transient failures
  * (e.g. Postgres down) are retried, then redelivered.
  */
 export function startInboundConsumer(options: InboundConsumerOptions): Subscription & { ready: Promise<void> } {
@@ -43,14 +45,15 @@ export function startInboundConsumer(options: InboundConsumerOptions): Subscript
       await deadLetter(options.bus, options.deadLetterTopic, message, { integration: 'gateway', error: String(error), attempts: 1 });
       return;
     }
-    if (change.catalog !== CUSTOMER_CATALOG) return;
+    const apply = applierOf(options.catalogs, change.catalog);
+    if (!apply) return;
     const context = { eventId: change.id, integration: change.integration, remoteId: change.remoteId, kind: change.kind };
     const report = { catalog: change.catalog, integration: change.integration, remoteId: change.remoteId, causationId: change.id };
     try {
       // Transient failures (a deadlock, a lost connection) are retried here; what is left after
       // that is redelivered by Kafka. Anything else is permanent and dead-lettered below, so no
       // single message blocks its partition.
-      const outcome = await pRetry(() => applyInboundCustomerChange(options.customers, change, { policy: options.conflictPolicy }), {
+      const outcome = await pRetry(() => apply(change, { policy: options.conflictPolicy }), {
         retries: 4,
         minTimeout: 200,
         maxTimeout: 5_000,
@@ -60,7 +63,7 @@ export function startInboundConsumer(options: InboundConsumerOptions): Subscript
       log.info({ ...context, ...summary, conflicts: conflicts.length }, 'inbound change handled');
       if (outcome.result === 'applied') {
         metrics.syncLatency.observe({ integration: change.integration, direction: 'inbound' }, Math.max(Date.now() - Date.parse(change.occurredAt), 0) / 1000);
-        await options.syncEvents.publish({ ...report, type: 'INBOUND_APPLIED', entityId: outcome.customerId, status: 'SYNCED', message: `${change.catalog} ${outcome.action}` });
+        await options.syncEvents.publish({ ...report, type: 'INBOUND_APPLIED', entityId: outcome.entityId, status: 'SYNCED', message: `${change.catalog} ${outcome.action}` });
       }
       for (const conflict of conflicts) {
         await options.syncEvents.publish({
@@ -75,8 +78,8 @@ export function startInboundConsumer(options: InboundConsumerOptions): Subscript
       const reason = error instanceof CatalogError ? error.message : `cannot apply: ${(error as Error).message ?? String(error)}`;
       log.warn({ ...context, err: error }, 'inbound change cannot be applied; dead-lettering it');
       await deadLetter(options.bus, options.deadLetterTopic, message, { integration: change.integration, error: reason, attempts: 1 });
-      const link = await findLinkByRemote(options.customers.prisma, change.integration, change.remoteId);
-      if (link) await markFailed(options.customers.prisma, { catalog: link.catalog, localId: link.localId, remoteSystem: link.remoteSystem }, reason, 1);
+      const link = await findLinkByRemote(options.prisma, change.integration, change.remoteId);
+      if (link) await markFailed(options.prisma, { catalog: link.catalog, localId: link.localId, remoteSystem: link.remoteSystem }, reason, 1);
       await options.syncEvents.publish({ ...report, ...(link ? { entityId: link.localId } : change.localId ? { entityId: change.localId } : {}), type: 'DEAD_LETTERED', status: 'FAILED', message: reason });
     }
   }

@@ -1,6 +1,6 @@
 import type { Prisma } from '../../core/db/generated/client.js';
 import { toJsonInput } from '../../core/db/json.js';
-import type { ChangeEnvelope } from '../../core/events/envelope.js';
+import { partitionKeyOf, type ChangeEnvelope } from '../../core/events/envelope.js';
 import { MAX_EVENT_BYTES, messageBytes } from '../../core/kafka/limits.js';
 import { ValidationError } from '../errors.js';
 
@@ -12,6 +12,7 @@ import { ValidationError } from '../errors.js';
  * publish it, and every later event would wait behind it.
  */
 export async function appendToOutbox(tx: Prisma.TransactionClient, topic: string, envelope: ChangeEnvelope): Promise<void> {
+  // The catalog's partition key (an invoice's customer), so dependent changes stay in order.
   const record = outboxRecord(topic, envelope);
   await tx.outboxEvent.create({
     data: { eventId: record.eventId, topic, key: record.key, payload: toJsonInput(envelope) },
@@ -29,9 +30,11 @@ export interface OutboxRecord {
 /** The outbox row of `envelope`; refuses one over MAX_EVENT_BYTES (ValidationError), as appendToOutbox does. */
 export function outboxRecord(topic: string, envelope: ChangeEnvelope): OutboxRecord {
   const payload = JSON.stringify(envelope);
-  const bytes = messageBytes({ key: envelope.entityId, value: payload, headers: { 'event-id': envelope.id } });
+  // The catalog's partition key (an invoice's customer), so dependent changes stay in order.
+  const key = partitionKeyOf(envelope);
+  const bytes = messageBytes({ key, value: payload, headers: { 'event-id': envelope.id } });
   if (bytes > MAX_EVENT_BYTES) {
     throw new ValidationError([{ field: 'input', message: `the change is too large to publish (${bytes} bytes serialized; at most ${MAX_EVENT_BYTES})` }]);
   }
-  return { eventId: envelope.id, topic, key: envelope.entityId, payload };
+  return { eventId: envelope.id, topic, key, payload };
 }

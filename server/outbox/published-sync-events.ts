@@ -1,4 +1,4 @@
-import { changeEnvelopeSchema } from '../../core/events/envelope.js';
+import { readChangeEnvelope, type ChangeEnvelope } from '../../core/events/envelope.js';
 import type { SyncEventFields, SyncEventPublisher } from '../../core/events/sync-event-publisher.js';
 import type { TopicMessages } from '../../core/kafka/bus.js';
 import type { PublishedRow } from './relay.js';
@@ -7,9 +7,12 @@ import type { PublishedRow } from './relay.js';
 export function syncEventsForPublished(syncEvents: SyncEventPublisher, rows: PublishedRow[]): TopicMessages[] {
   const events: SyncEventFields[] = [];
   for (const row of rows) {
-    const parsed = changeEnvelopeSchema.safeParse(row.payload);
-    if (!parsed.success) continue;
-    const change = parsed.data;
+    let change: ChangeEnvelope;
+    try {
+      change = readChangeEnvelope(row.payload);
+    } catch {
+      continue; // not a catalog change (the relay publishes whatever the outbox holds)
+    }
     events.push({
       type: 'LOCAL_CHANGE_PUBLISHED',
       catalog: change.catalog,

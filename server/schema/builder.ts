@@ -5,7 +5,7 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
 import { getNamedType, getNullableType, GraphQLError, isLeafType, isListType, type GraphQLField } from 'graphql';
-import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { DateResolver, DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { Prisma } from '../../core/db/prisma.js';
 import type PrismaTypes from '../../core/db/generated/pothos-types.js';
 import { getDatamodel } from '../../core/db/generated/pothos-types.js';
@@ -62,6 +62,8 @@ export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
+    /** A calendar date, YYYY-MM-DD. */
+    Date: { Input: Date; Output: Date | string };
     JSON: { Input: unknown; Output: unknown };
   };
   DefaultFieldNullability: false;
@@ -132,6 +134,7 @@ function forbiddenReason(failure: AuthFailure): string {
 }
 
 builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('Date', DateResolver);
 builder.addScalarType('JSON', JSONResolver);
 
 builder.queryType({});

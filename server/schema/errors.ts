@@ -1,4 +1,4 @@
-import { CatalogError, EmailTakenError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
+import { CatalogError, EmailTakenError, InvalidInvoiceTransitionError, NotFoundError, ValidationError, type FieldError } from '../errors.js';
 import { builder } from './builder.js';
 
 // Typed errors: members of the mutations' result unions, each with a stable `code`.
@@ -43,5 +43,15 @@ builder.objectType(EmailTakenError, {
   isTypeOf: (value) => value instanceof EmailTakenError,
   fields: (t) => ({
     email: t.exposeString('email'),
+  }),
+});
+
+builder.objectType(InvalidInvoiceTransitionError, {
+  name: 'InvalidInvoiceTransitionError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InvalidInvoiceTransitionError,
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    status: t.exposeString('status', { description: 'The invoice status that does not allow the operation.' }),
   }),
 });

@@ -5,6 +5,7 @@ import { assertEveryRootFieldHasScopes } from './require-scopes.js';
 import './errors.js';
 import './sync-state.js';
 import './customer.js';
+import './invoice.js';
 import './sync-event.js';
 import './sync-conflict.js';
 import './sync-run.js';

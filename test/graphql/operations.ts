@@ -104,3 +104,96 @@ export const CustomerConflicts = graphql(`
     customer(id: $id) { id syncConflicts { kind field localValue remoteValue winner policy } }
   }
 `);
+
+export const InvoiceFields = graphql(`
+  fragment InvoiceFields on Invoice {
+    id
+    customerId
+    currency
+    status
+    total
+    dueDate
+    lines { description quantity unitAmount amount }
+    metadata
+    version
+    syncStates { integration status remoteId }
+  }
+`);
+
+export const CreateInvoice = graphql(`
+  mutation CreateInvoice($input: CreateInvoiceInput!) {
+    createInvoice(input: $input) {
+      __typename
+      ... on CreateInvoiceSuccess { invoice { ...InvoiceFields } }
+      ... on ValidationError { code message fields { field message } }
+      ... on NotFoundError { code message id }
+    }
+  }
+`);
+
+export const UpdateInvoice = graphql(`
+  mutation UpdateInvoice($id: ID!, $input: UpdateInvoiceInput!) {
+    updateInvoice(id: $id, input: $input) {
+      __typename
+      ... on UpdateInvoiceSuccess { invoice { ...InvoiceFields } }
+      ... on ValidationError { code message fields { field message } }
+      ... on NotFoundError { code message id }
+      ... on InvalidInvoiceTransitionError { code message id status }
+    }
+  }
+`);
+
+export const FinalizeInvoice = graphql(`
+  mutation FinalizeInvoice($id: ID!) {
+    finalizeInvoice(id: $id) {
+      __typename
+      ... on FinalizeInvoiceSuccess { invoice { ...InvoiceFields } }
+      ... on NotFoundError { code id }
+      ... on InvalidInvoiceTransitionError { code id status }
+    }
+  }
+`);
+
+export const MarkInvoicePaid = graphql(`
+  mutation MarkInvoicePaid($id: ID!) {
+    markInvoicePaid(id: $id) {
+      __typename
+      ... on MarkInvoicePaidSuccess { invoice { ...InvoiceFields } }
+      ... on NotFoundError { code id }
+      ... on InvalidInvoiceTransitionError { code id status }
+    }
+  }
+`);
+
+export const VoidInvoice = graphql(`
+  mutation VoidInvoice($id: ID!) {
+    voidInvoice(id: $id) {
+      __typename
+      ... on VoidInvoiceSuccess { invoice { ...InvoiceFields } }
+      ... on NotFoundError { code id }
+      ... on InvalidInvoiceTransitionError { code id status }
+    }
+  }
+`);
+
+export const GetInvoice = graphql(`
+  query GetInvoice($id: ID!) {
+    invoice(id: $id) { ...InvoiceFields }
+  }
+`);
+
+export const ListInvoices = graphql(`
+  query ListInvoices($first: Int, $after: String, $filter: InvoiceFilter) {
+    invoices(first: $first, after: $after, filter: $filter) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { id status customerId total } }
+    }
+  }
+`);
+
+export const CustomerInvoices = graphql(`
+  query CustomerInvoices($id: ID!) {
+    customer(id: $id) { id invoices(first: 10) { totalCount edges { node { id status } } } }
+  }
+`);

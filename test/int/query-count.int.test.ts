@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../core/db/prisma.js';
 import { CustomerStore } from '../../server/catalog/customers/customer-store.js';
+import { InvoiceStore } from '../../server/catalog/invoices/invoice-store.js';
 import { SyncEventHub } from '../../server/sync-events/sync-event-hub.js';
 import { parseEnv } from '../../core/config/parse-env.js';
 import { createGatewaySecurity } from '../../server/auth/gateway-security.js';
@@ -36,7 +37,7 @@ pool.connect = ((...args: Parameters<typeof connect>) => {
 
 const db = createDatabase(testStack.databaseUrl, { pool });
 const security = await createGatewaySecurity(parseEnv(gatewayEnv, { API_KEYS: testApiKeys, API_RATE_LIMIT: '0' }));
-const yoga = createGatewayYoga({ prisma: db.prisma, customers: new CustomerStore(db.prisma, uniqueName('unused.topic')), syncEvents: new SyncEventHub() }, security);
+const yoga = createGatewayYoga({ prisma: db.prisma, customers: new CustomerStore(db.prisma, uniqueName('unused.topic')), invoices: new InvoiceStore(db.prisma, uniqueName('unused.topic')), syncEvents: new SyncEventHub() }, security);
 const prefix = uniqueName('count');
 
 beforeAll(async () => {

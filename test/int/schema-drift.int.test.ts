@@ -17,7 +17,7 @@ const SCALAR_TO_PG: Record<string, string> = {
   Json: 'jsonb',
   Float: 'double precision',
 };
-const NATIVE_TO_PG: Record<string, string> = { Uuid: 'uuid', Timestamptz: 'timestamp with time zone' };
+const NATIVE_TO_PG: Record<string, string> = { Uuid: 'uuid', Timestamptz: 'timestamp with time zone', Date: 'date' };
 
 interface Column {
   table: string;

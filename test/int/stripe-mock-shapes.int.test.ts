@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../core/db/prisma.js';
 import { randomUUID } from 'node:crypto';
-import { fetchStripeCustomer } from '../../integrations/adapters/stripe/inbound.js';
-import { stripeOutbound } from '../../integrations/adapters/stripe/outbound.js';
+import { fetchStripeCustomer, stripeCustomers } from '../../integrations/adapters/stripe/customers.js';
 import { stripeMock } from '../support/stripe-emulators.js';
 import { CreateCustomer, DeleteCustomer } from '../graphql/operations.js';
 import { eventually } from '../support/eventually.js';
@@ -72,16 +71,16 @@ describe('outbound requests have the shape Stripe\'s API accepts (stripe-mock)',
   // patch always sees "changed remotely": the update's request shapes are checked on the adapter.
   it('patches that set and clear every field, the read, the lookup by local id and the delete', async () => {
     const stripe = stripeMock();
-    const outbound = stripeOutbound(stripe);
+    const outbound = stripeCustomers(stripe);
     const localId = randomUUID();
     const fields = { email: 'shape@example.com', name: 'Shape', phone: '+1 555 0100', address: { line1: '1 Main St', line2: null, city: 'Springfield', state: 'IL', postalCode: '62701', country: 'US' }, metadata: { plan: 'pro' } };
     const { remoteId } = await outbound.create({ catalog: 'customer', localId, fields, idempotencyKey: `shape-create-${localId}` });
     const after = { ...fields, name: null, phone: null, address: null, metadata: { tier: 'gold' } };
     const patch = { email: 'shape2@example.com', name: null, phone: null, address: null, 'metadata.plan': null, 'metadata.tier': 'gold' };
-    expect(await outbound.update({ catalog: 'customer', localId, remoteId, patch, after: { ...after, email: 'shape2@example.com' }, idempotencyKey: `shape-update-${localId}` })).toBe('updated');
-    expect(await outbound.update({ catalog: 'customer', localId, remoteId, patch: { address: fields.address }, after: fields, idempotencyKey: `shape-address-${localId}` })).toBe('updated');
+    expect(await outbound.update({ catalog: 'customer', localId, remoteId, patch, before: fields, after: { ...after, email: 'shape2@example.com' }, idempotencyKey: `shape-update-${localId}` })).toBe('updated');
+    expect(await outbound.update({ catalog: 'customer', localId, remoteId, patch: { address: fields.address }, before: after, after: fields, idempotencyKey: `shape-address-${localId}` })).toBe('updated');
     expect(await fetchStripeCustomer(stripe, remoteId)).toMatchObject({ exists: true, remoteId });
-    await outbound.findByLocalId({ catalog: 'customer', localId, fields });
-    await outbound.delete({ catalog: 'customer', remoteId, idempotencyKey: `shape-delete-${localId}` });
+    await outbound.findByLocalId({ localId, fields });
+    await outbound.delete({ localId, remoteId, idempotencyKey: `shape-delete-${localId}` });
   });
 });

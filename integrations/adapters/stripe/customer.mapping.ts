@@ -1,6 +1,8 @@
 import type Stripe from 'stripe';
 import type { FlatFields, SyncedAddress, SyncedCustomer } from '../../../core/catalogs/customer.js';
 import { RESERVED_METADATA_KEYS, syncedCustomerOf } from '../../../core/catalogs/customer.js';
+import type { ReceivedChange } from '../../registry/adapter.js';
+import { WebhookRejectedError } from '../../registry/errors.js';
 
 // Where each synced customer field goes in Stripe, both directions, and Stripe's limits on them.
 //
@@ -119,4 +121,20 @@ export function stripeLimitViolations(fields: SyncedCustomer): string[] {
   if ((fields.phone ?? '').length > limits.phoneLength) problems.push(`phone is over ${limits.phoneLength} characters`);
   if ((fields.name ?? '').length > limits.nameLength) problems.push(`name is over ${limits.nameLength} characters`);
   return problems;
+}
+
+/** The Stripe events about customers, and what each says happened. */
+export const CUSTOMER_EVENTS: Record<string, ReceivedChange['kind']> = {
+  'customer.created': 'created',
+  'customer.updated': 'updated',
+  'customer.deleted': 'deleted',
+};
+
+/** A customer event as a change of the customer catalog. */
+export function receivedCustomerChange(event: Stripe.Event, occurredAt: Date): ReceivedChange {
+  const kind = CUSTOMER_EVENTS[event.type]!;
+  const customer = event.data.object as Stripe.Customer;
+  if (!customer?.id) throw new WebhookRejectedError(`${event.type} ${event.id} carries no customer`);
+  const localId = localIdOf(customer);
+  return { catalog: 'customer', kind, remoteId: customer.id, occurredAt, ...(localId ? { localId } : {}), ...(kind === 'deleted' ? {} : { fields: fromStripeCustomer(customer) }) };
 }

@@ -4,8 +4,9 @@ import { listStripeCustomerPage } from './bulk.js';
 import { observeStripeRequests } from './request-metrics.js';
 import { createStripeClient } from './client.js';
 import { stripeConfigSchema, type StripeAdapterConfig } from './config.js';
-import { fetchStripeCustomer, listStripeCustomerEvents, verifyStripeWebhook } from './inbound.js';
-import { stripeOutbound } from './outbound.js';
+import { listStripeEvents, verifyStripeWebhook } from './inbound.js';
+import { stripeCustomers } from './customers.js';
+import { stripeInvoices } from './invoices.js';
 import { loadOrCreateEmulatorWebhookSecret, registerLocalstripeWebhook } from './localstripe.js';
 import { stripeAccount } from './account.js';
 import { WebhookRejectedError } from '../../registry/errors.js';
@@ -17,7 +18,7 @@ function stripeRateBucket(config: StripeAdapterConfig, account?: string): string
   return `stripe:key-${createHash('sha256').update(config.secretKey).digest('hex').slice(0, 16)}`;
 }
 
-/** Stripe customers <-> the customer catalog. Field mapping: ./customer.mapping.ts; config: ./config.ts. */
+/** Stripe <-> the catalogs: customers (./customers.ts, ./customer.mapping.ts) and invoices (./invoices.ts, ./invoice.mapping.ts). Config: ./config.ts. */
 export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
   name: 'stripe',
   configSchema: stripeConfigSchema,
@@ -28,23 +29,23 @@ export const stripeAdapter = defineAdapter<StripeAdapterConfig>({
     const stripe = createStripeClient(config.secretKey, config.apiBase, budget);
     observeStripeRequests(stripe);
     let webhookSecret = config.webhookSecret;
+    // localstripe has no due dates (nor collection methods): the field is not carried there.
+    const invoiceOptions = { dueDates: !config.emulator };
     return {
-      catalogs: ['customer'],
+      catalogs: { customer: stripeCustomers(stripe), invoice: stripeInvoices(stripe, invoiceOptions) },
       async account() {
         const account = await stripeAccount(stripe, config);
         budget.rebind(stripeRateBucket(config, account.account));
         return account;
       },
-      outbound: stripeOutbound(stripe),
       inbound: {
         verify: (request) => {
           if (!webhookSecret) throw new WebhookRejectedError('no webhook secret yet (the adapter has not started)');
-          return verifyStripeWebhook(stripe, webhookSecret, request);
+          return verifyStripeWebhook(stripe, webhookSecret, request, invoiceOptions);
         },
-        fetch: (_catalog, remoteId) => fetchStripeCustomer(stripe, remoteId),
       },
       bulk: { listPage: (_catalog, request) => listStripeCustomerPage(stripe, request) },
-      catchUp: { intervalMs: config.catchUpIntervalMs, listEvents: (since) => listStripeCustomerEvents(stripe, since) },
+      catchUp: { intervalMs: config.catchUpIntervalMs, listEvents: (since) => listStripeEvents(stripe, since, invoiceOptions) },
       async start({ webhookUrl }) {
         if (!config.registerWebhookOnEmulator) return;
         // Random per installation, never a value published in the code: anyone could sign with that.

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { redactSecretValues } from '../../../core/logger.js';
+import { SYNCED_EVENT_TYPES } from './inbound.js';
 
 /** The emulator's webhook signing secret of this installation: read from `file`, or created there (random, 0600). */
 export async function loadOrCreateEmulatorWebhookSecret(file: string): Promise<string> {
@@ -20,7 +21,7 @@ export async function loadOrCreateEmulatorWebhookSecret(file: string): Promise<s
  */
 export async function registerLocalstripeWebhook(apiBase: string, url: string, secret: string, id = 'catalog-gateway'): Promise<void> {
   const body = new URLSearchParams({ url, secret });
-  for (const event of ['customer.created', 'customer.updated', 'customer.deleted']) body.append('events[]', event);
+  for (const event of SYNCED_EVENT_TYPES) body.append('events[]', event);
   const response = await fetch(new URL(`/_config/webhooks/${encodeURIComponent(id)}`, apiBase), { method: 'POST', body });
   if (!response.ok) throw new Error(`localstripe refused the webhook registration: HTTP ${response.status}`);
 }

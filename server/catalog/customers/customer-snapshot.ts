@@ -1,10 +1,14 @@
+import { customerSnapshotSchema, type CustomerSnapshot } from '../../../core/catalogs/customer.js';
 import type { Customer } from '../../../core/db/generated/client.js';
 
-export type CustomerSnapshot = Record<string, unknown>;
+export type { CustomerSnapshot } from '../../../core/catalogs/customer.js';
 
-/** The customer as carried in event envelopes: plain JSON, every field, dates as ISO strings. */
+/**
+ * The customer as carried in event envelopes: plain JSON, every field, dates as ISO strings. Parsed
+ * by the catalog's contract, so a row whose JSON columns do not fit never reaches the wire.
+ */
 export function customerSnapshot(customer: Customer): CustomerSnapshot {
-  return {
+  return customerSnapshotSchema.parse({
     id: customer.id,
     email: customer.email,
     name: customer.name,
@@ -15,5 +19,5 @@ export function customerSnapshot(customer: Customer): CustomerSnapshot {
     createdAt: customer.createdAt.toISOString(),
     updatedAt: customer.updatedAt.toISOString(),
     deletedAt: customer.deletedAt?.toISOString() ?? null,
-  };
+  });
 }

@@ -1,13 +1,13 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { classifyStripeError } from '../../integrations/adapters/stripe/errors.js';
-import { verifyStripeWebhook } from '../../integrations/adapters/stripe/inbound.js';
-import { fromStripeCustomer, stripeLimitViolations, toStripeCreateParams, toStripePatchParams } from '../../integrations/adapters/stripe/customer.mapping.js';
-import { syncedCustomerOf } from '../../core/catalogs/customer.js';
-import { PermanentError, RetryableError, WebhookRejectedError } from '../../integrations/registry/errors.js';
-import { resolveAdapters } from '../../integrations/registry/registry.js';
-import type { AdapterServices } from '../../integrations/registry/adapter.js';
-import type { RemoteRateLimit } from '../../integrations/rate-budget/rate-budget.js';
+import { classifyStripeError } from './errors.js';
+import { verifyStripeWebhook } from './inbound.js';
+import { fromStripeCustomer, stripeLimitViolations, toStripeCreateParams, toStripePatchParams } from './customer.mapping.js';
+import { syncedCustomerOf } from '../../../core/catalogs/customer.js';
+import { PermanentError, RetryableError, WebhookRejectedError } from '../../registry/errors.js';
+import { resolveAdapters } from '../../registry/registry.js';
+import type { AdapterServices } from '../../registry/adapter.js';
+import type { RemoteRateLimit } from '../../rate-budget/rate-budget.js';
 
 /** Records what each adapter declares about its remote limit; these tests make no remote call. */
 function declaringServices(declared: RemoteRateLimit[] = []): AdapterServices {
@@ -120,7 +120,7 @@ describe('Stripe webhook verification (real HMAC signatures)', () => {
     const verified = verifyStripeWebhook(stripe, secret, { rawBody: Buffer.from(payload), headers: { 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp: Math.floor(Date.now() / 1000) }) } });
     expect(verified.eventId).toBe('evt_1');
     expect(verified.changes).toEqual([
-      { catalog: 'customer', kind: 'updated', remoteId: 'cus_9', localId, fields: expect.objectContaining({ email: 'a@b.co', metadata: {} }) },
+      { catalog: 'customer', kind: 'updated', remoteId: 'cus_9', localId, occurredAt: new Date(1_700_000_000_000), fields: expect.objectContaining({ email: 'a@b.co', metadata: {} }) },
     ]);
   });
 
@@ -129,7 +129,7 @@ describe('Stripe webhook verification (real HMAC signatures)', () => {
     const wrong = stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_other' });
     expect(() => verifyStripeWebhook(stripe, secret, { rawBody: Buffer.from(payload), headers: { 'stripe-signature': wrong } })).toThrow(WebhookRejectedError);
     expect(() => verifyStripeWebhook(stripe, secret, { rawBody: Buffer.from(payload), headers: {} })).toThrow(WebhookRejectedError);
-    const other = event('invoice.paid');
+    const other = event('charge.succeeded');
     const signed = stripe.webhooks.generateTestHeaderString({ payload: other, secret });
     expect(verifyStripeWebhook(stripe, secret, { rawBody: Buffer.from(other), headers: { 'stripe-signature': signed } }).changes).toEqual([]);
   });
@@ -152,7 +152,7 @@ describe('adapter registry', () => {
   it('defaults Stripe to localstripe when no key is set', () => {
     const [stripe] = resolveAdapters(['stripe'], {}, declaringServices());
     expect(stripe?.name).toBe('stripe');
-    expect(stripe?.instance.catalogs).toEqual(['customer']);
+    expect(Object.keys(stripe?.instance.catalogs ?? {})).toContain('customer');
   });
 
   it('declares Stripe\'s rate limit: 20/s for test keys and emulators, 80/s live, STRIPE_RATE_LIMIT overrides; a bucket per account or emulator, never naming the key', () => {

@@ -1,11 +1,11 @@
 import type Stripe from 'stripe';
-import type { AdapterInstance } from '../../registry/adapter.js';
+import type { CatalogHandler, RemoteState } from '../../registry/adapter.js';
 import { PermanentError } from '../../registry/errors.js';
-import { localIdOf, stripeLimitViolations, toStripeCreateParams, toStripePatchParams } from './customer.mapping.js';
+import { fromStripeCustomer, localIdOf, stripeLimitViolations, toStripeCreateParams, toStripePatchParams } from './customer.mapping.js';
 import { classifyStripeError, isMissing } from './errors.js';
 
-/** Local changes to Stripe customers: creates, patches and deletes, each with an Idempotency-Key. */
-export function stripeOutbound(stripe: Stripe): AdapterInstance['outbound'] {
+/** The customer catalog <-> Stripe customers: creates, patches and deletes (each with an Idempotency-Key), and reads. */
+export function stripeCustomers(stripe: Stripe): CatalogHandler<'customer'> {
   return {
     async create({ localId, fields, idempotencyKey }) {
       refuseOverLimits(stripeLimitViolations(fields));
@@ -48,7 +48,22 @@ export function stripeOutbound(stripe: Stripe): AdapterInstance['outbound'] {
         throw classifyStripeError(error);
       }
     },
+
+    fetch: (remoteId) => fetchStripeCustomer(stripe, remoteId),
   };
+}
+
+/** The customer as it is in Stripe now (a deleted customer reads as gone). */
+export async function fetchStripeCustomer(stripe: Stripe, remoteId: string): Promise<RemoteState<'customer'>> {
+  try {
+    const customer = await stripe.customers.retrieve(remoteId);
+    if ('deleted' in customer && customer.deleted) return { exists: false, remoteId };
+    const localId = localIdOf(customer as Stripe.Customer);
+    return { exists: true, remoteId, ...(localId ? { localId } : {}), fields: fromStripeCustomer(customer as Stripe.Customer) };
+  } catch (error) {
+    if (isMissing(error)) return { exists: false, remoteId };
+    throw classifyStripeError(error);
+  }
 }
 
 function refuseOverLimits(violations: string[]): void {
