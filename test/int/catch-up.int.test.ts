@@ -49,14 +49,14 @@ describe('catch-up from Stripe\'s events', () => {
       const locals = await eventually(async () => {
         const found = await Promise.all(emails.map(byEmail));
         return found.every(Boolean) ? found : undefined;
-      }, 20_000, 'the customers made while down to appear locally');
+      }, 45_000, 'the customers made while down to appear locally'); // catch-up promises within a minute
       expect(locals.map((customer) => customer!.name)).toEqual(['Renamed while down', 'Made while down', 'Made while down']);
       expect(locals.map((customer) => customer!.syncStates[0]?.remoteId)).toEqual(created.map((customer) => customer.id));
-      await eventually(async () => ((await byEmail(doomedEmail)) === undefined ? true : undefined), 20_000, 'the delete made while down');
+      await eventually(async () => ((await byEmail(doomedEmail)) === undefined ? true : undefined), 45_000, 'the delete made while down');
     } finally {
       await second.stop();
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 async function byEmail(email: string) {
