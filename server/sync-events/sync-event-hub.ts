@@ -31,19 +31,55 @@ export class SyncEventHub {
   private readonly byType = new Map<SyncEventType, Set<Subscriber>>();
   private readonly unfiltered = new Set<Subscriber>();
   private count = 0;
+  /** Events still being offered, in order, each with the subscribers it was matched to on arrival. */
+  private readonly pending: { event: SyncEvent; targets: Subscriber[]; next: number }[] = [];
+  private draining = false;
 
-  constructor(private readonly maxBuffered = 1_000) {}
+  /**
+   * @param yieldEvery how many subscribers are offered an event before the hub yields to the event
+   *   loop (`setImmediate`): each offer starts that subscription's pipeline (execute, serialise,
+   *   send), so a fan-out to 10,000 in one macrotask would hold queries and mutations for its whole
+   *   length; in chunks, their I/O runs between chunks. Order per subscriber is kept (FIFO).
+   */
+  constructor(
+    private readonly maxBuffered = 1_000,
+    private readonly yieldEvery = 250,
+  ) {}
 
   get subscriberCount(): number {
     return this.count;
   }
 
+  /** Offers `event` to its subscribers: the first `yieldEvery` now, the rest in later macrotasks. */
   publish(event: SyncEvent): void {
-    if (event.entityId) offerAll(this.byCustomer.get(event.entityId), event);
-    if (event.integration) offerAll(this.byIntegration.get(event.integration), event);
-    offerAll(this.byType.get(event.type), event);
-    offerAll(this.unfiltered, event);
+    const targets: Subscriber[] = [];
+    if (event.entityId) collect(targets, this.byCustomer.get(event.entityId));
+    if (event.integration) collect(targets, this.byIntegration.get(event.integration));
+    collect(targets, this.byType.get(event.type));
+    collect(targets, this.unfiltered);
+    if (targets.length === 0) return;
+    this.pending.push({ event, targets, next: 0 });
+    if (!this.draining) this.drain();
   }
+
+  /** Offers pending events until `yieldEvery` offers are made, then continues after I/O. */
+  private readonly drain = (): void => {
+    this.draining = false;
+    let budget = this.yieldEvery;
+    while (this.pending.length > 0) {
+      const job = this.pending[0]!;
+      while (job.next < job.targets.length) {
+        if (budget === 0) {
+          this.draining = true;
+          setImmediate(this.drain);
+          return;
+        }
+        budget -= 1;
+        job.targets[job.next++]!.offer(job.event);
+      }
+      this.pending.shift();
+    }
+  };
 
   subscribe(filter: SyncEventFilter = {}): SyncEventStream {
     const [map, key] = this.indexFor(filter);
@@ -82,8 +118,8 @@ function bucketIn<Key>(map: Map<Key, Set<Subscriber>>, key: Key): Set<Subscriber
   return bucket;
 }
 
-function offerAll(subscribers: Set<Subscriber> | undefined, event: SyncEvent): void {
-  if (subscribers) for (const subscriber of subscribers) subscriber.offer(event);
+function collect(targets: Subscriber[], subscribers: Set<Subscriber> | undefined): void {
+  if (subscribers) for (const subscriber of subscribers) targets.push(subscriber);
 }
 
 class Subscriber implements AsyncIterableIterator<SyncEvent> {

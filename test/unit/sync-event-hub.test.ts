@@ -81,3 +81,34 @@ describe('SyncEventHub', () => {
     expect(hub.subscriberCount).toBe(0);
   });
 });
+
+describe('SyncEventHub fan-out in chunks', () => {
+  it('offers an event to at most yieldEvery subscribers per macrotask, the rest after I/O, in order', async () => {
+    const hub = new SyncEventHub(1_000, 10);
+    const received: string[][] = [];
+    const streams = Array.from({ length: 35 }, (_, index) => {
+      received.push([]);
+      const stream = hub.subscribe();
+      void (async () => {
+        for await (const value of stream) received[index]!.push(value.entityId!);
+      })();
+      return stream;
+    });
+    hub.publish(event('first'));
+    hub.publish(event('second'));
+    await Promise.resolve();
+    await Promise.resolve();
+    // Only the first chunk ran before the event loop got a turn.
+    expect(received.filter((events) => events.length > 0)).toHaveLength(10);
+    let turns = 0;
+    while (received.some((events) => events.length < 2)) {
+      await new Promise((resolve) => setImmediate(resolve));
+      turns += 1;
+    }
+    // 70 offers in chunks of 10: 6 more macrotasks, every subscriber in publish order.
+    expect(turns).toBeGreaterThanOrEqual(6);
+    expect(received.every((events) => events.join() === 'first,second')).toBe(true);
+    for (const stream of streams) await stream.return();
+    expect(hub.subscriberCount).toBe(0);
+  });
+});

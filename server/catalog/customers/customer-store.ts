@@ -69,13 +69,14 @@ export class CustomerStore {
     return customer;
   }
 
+  /** One statement (see `updateIn`), outside any transaction: one round trip to Postgres. */
   update(id: string, input: UpdateCustomerInput, source: ChangeSource = LOCAL): Promise<Customer> {
-    return this.inTransaction((tx) => this.updateIn(tx, id, input, source), input.email);
+    return this.updateIn(this.prisma, id, input, source);
   }
 
   /** Soft delete: the row stays as a tombstone so no late update can bring the customer back. */
   delete(id: string, source: ChangeSource = LOCAL): Promise<Customer> {
-    return this.inTransaction((tx) => this.deleteIn(tx, id, source));
+    return this.deleteIn(this.prisma, id, source);
   }
 
   /** Re-publishes a customer's current state for one integration only (repairs a failed sync). */
@@ -101,21 +102,82 @@ export class CustomerStore {
     return customer;
   }
 
-  async updateIn(tx: Tx, id: string, input: UpdateCustomerInput, source: ChangeSource): Promise<Customer> {
-    const customer = await tx.customer
-      .update({ where: { id, deletedAt: null }, data: { ...toData(input), version: { increment: 1 }, updatedAt: new Date() } })
-      .catch(notFoundAs(id));
-    await this.record(tx, 'updated', customer, source);
-    return customer;
+  /**
+   * Updates the live row and records its event in one statement, so one round trip whether `tx` is
+   * a transaction (apply-inbound) or the client itself (`update`): the UPDATE takes the row lock,
+   * as `resyncIn` expects, and the outbox row is built from the updated row by the same statement.
+   */
+  updateIn(tx: Tx, id: string, input: UpdateCustomerInput, source: ChangeSource): Promise<Customer> {
+    const sets: Prisma.Sql[] = [];
+    if (input.email !== undefined) sets.push(Prisma.sql`email = ${input.email}`);
+    if (input.name !== undefined) sets.push(Prisma.sql`name = ${input.name}`);
+    if (input.phone !== undefined) sets.push(Prisma.sql`phone = ${input.phone}`);
+    if (input.address !== undefined) sets.push(Prisma.sql`address = ${jsonText(input.address)}::jsonb`);
+    if (input.metadata !== undefined) sets.push(Prisma.sql`metadata = ${jsonText(input.metadata)}::jsonb`);
+    return this.changeRow(tx, 'updated', id, new Date(), sets, source, input.email ?? undefined);
   }
 
-  async deleteIn(tx: Tx, id: string, source: ChangeSource): Promise<Customer> {
+  /** The soft delete of `delete`, in one statement (see `updateIn`). */
+  deleteIn(tx: Tx, id: string, source: ChangeSource): Promise<Customer> {
     const now = new Date();
-    const customer = await tx.customer
-      .update({ where: { id, deletedAt: null }, data: { deletedAt: now, updatedAt: now, version: { increment: 1 } } })
-      .catch(notFoundAs(id));
-    await this.record(tx, 'deleted', customer, source);
-    return customer;
+    return this.changeRow(tx, 'deleted', id, now, [Prisma.sql`deleted_at = ${now.toISOString()}::timestamptz`], source);
+  }
+
+  /**
+   * `UPDATE … RETURNING` the live row (version + 1, updated_at = now) and `INSERT` its outbox event,
+   * whose snapshot Postgres builds from the updated row (`jsonb_build_object`, the same fields and
+   * formats as `customerSnapshot`), in one `WITH` statement: atomic as any statement, one round trip.
+   * The event's size is not re-checked here (unlike `outboxRecord`): validated input bounds a
+   * snapshot to tens of kilobytes, far under MAX_EVENT_BYTES.
+   */
+  private async changeRow(tx: Tx, kind: 'updated' | 'deleted', id: string, now: Date, assignments: Prisma.Sql[], source: ChangeSource, email?: string): Promise<Customer> {
+    const nowIso = now.toISOString();
+    const envelope = newChangeEnvelope({
+      kind,
+      catalog: CUSTOMER_CATALOG,
+      entityId: id,
+      version: 1, // replaced by the row's version in SQL
+      origin: source.origin,
+      occurredAt: now,
+      data: {}, // replaced by the row's snapshot in SQL
+      ...(source.causationId ? { causationId: source.causationId } : {}),
+    });
+    const utc = (column: Prisma.Sql) => Prisma.sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    let rows: CustomerRow[];
+    try {
+      rows = await tx.$queryRaw<CustomerRow[]>`
+        WITH row AS (
+          UPDATE customer SET ${Prisma.join([...assignments, Prisma.sql`version = version + 1`, Prisma.sql`updated_at = ${nowIso}::timestamptz`], ', ')}
+          WHERE id = ${id}::uuid AND deleted_at IS NULL
+          RETURNING *),
+        event AS (
+          INSERT INTO outbox_event (event_id, topic, key, payload)
+          SELECT ${envelope.id}::uuid, ${this.changesTopic}, ${id},
+                 ${JSON.stringify(envelope)}::jsonb || jsonb_build_object('version', row.version, 'data', jsonb_build_object(
+                   'id', row.id, 'email', row.email, 'name', row.name, 'phone', row.phone,
+                   'address', row.address, 'metadata', row.metadata, 'version', row.version,
+                   'createdAt', ${utc(Prisma.raw('row.created_at'))}, 'updatedAt', ${utc(Prisma.raw('row.updated_at'))},
+                   'deletedAt', ${utc(Prisma.raw('row.deleted_at'))}))
+          FROM row)
+        SELECT id, email, name, phone, address, metadata, version, created_at, updated_at, deleted_at FROM row`;
+    } catch (error) {
+      if (email && isUniqueViolation(error)) throw new EmailTakenError(email);
+      throw error;
+    }
+    const row = rows[0];
+    if (!row) throw new NotFoundError('Customer', id);
+    return {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      phone: row.phone,
+      address: row.address,
+      metadata: row.metadata,
+      version: row.version,
+      createdAt: new Date(row.created_at),
+      updatedAt: new Date(row.updated_at),
+      deletedAt: row.deleted_at === null ? null : new Date(row.deleted_at),
+    };
   }
 
   /** Runs `work` in a transaction, turning a live-email unique violation into EmailTakenError. */
@@ -123,7 +185,7 @@ export class CustomerStore {
     try {
       return await this.prisma.$transaction(work);
     } catch (error) {
-      if (email && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      if (email && isUniqueViolation(error)) {
         throw new EmailTakenError(email);
       }
       throw error;
@@ -149,6 +211,25 @@ export class CustomerStore {
       ...(resyncFor ? { resyncFor } : {}),
     });
   }
+}
+
+/** A customer row as the one-statement update returns it (column names). */
+interface CustomerRow {
+  id: string;
+  email: string;
+  name: string | null;
+  phone: string | null;
+  address: Customer['address'];
+  metadata: Customer['metadata'];
+  version: number;
+  created_at: Date | string;
+  updated_at: Date | string;
+  deleted_at: Date | string | null;
+}
+
+/** A JSON column's new value as text for `::jsonb` (null clears the column). */
+function jsonText(value: unknown): string | null {
+  return value === null ? null : JSON.stringify(value);
 }
 
 function toData(input: UpdateCustomerInput) {
