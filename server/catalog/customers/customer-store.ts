@@ -9,6 +9,7 @@ import { customerSnapshot } from './customer-snapshot.js';
 
 export { CUSTOMER_CATALOG } from '../../../core/catalogs/customer.js';
 import { CUSTOMER_CATALOG } from '../../../core/catalogs/customer.js';
+import type { SnapshotOf } from '../../../core/catalogs/index.js';
 
 /** Who made a change: `local` (GraphQL) or an integration, and the event that caused it. */
 export interface ChangeSource {
@@ -139,7 +140,7 @@ export class CustomerStore {
       version: 1, // replaced by the row's version in SQL
       origin: source.origin,
       occurredAt: now,
-      data: {}, // replaced by the row's snapshot in SQL
+      data: {} as SnapshotOf<typeof CUSTOMER_CATALOG>, // replaced by the row's snapshot in SQL
       ...(source.causationId ? { causationId: source.causationId } : {}),
     });
     const utc = (column: Prisma.Sql) => Prisma.sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
