@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { SyncEvent, SyncEventType } from '../../core/events/sync-event.js';
+import type { SyncEventWindow } from './sync-event-window.js';
 
 /** A subscription's events; `return()` ends it (the client went away). */
 export type SyncEventStream = AsyncIterableIterator<SyncEvent> & { return(): Promise<IteratorResult<SyncEvent>> };
@@ -32,23 +33,34 @@ export class SyncEventHub {
   private readonly unfiltered = new Set<Subscriber>();
   private count = 0;
 
-  constructor(private readonly maxBuffered = 1_000) {}
+  constructor(
+    private readonly maxBuffered = 1_000,
+    /** Recent events for `since` (replay); without it, subscriptions are live only. */
+    private readonly window?: SyncEventWindow,
+  ) {}
 
   get subscriberCount(): number {
     return this.count;
   }
 
   publish(event: SyncEvent): void {
+    if (this.window && !this.window.add(event)) return; // a redelivery: subscribers already have it
     if (event.entityId) offerAll(this.byCustomer.get(event.entityId), event);
     if (event.integration) offerAll(this.byIntegration.get(event.integration), event);
     offerAll(this.byType.get(event.type), event);
     offerAll(this.unfiltered, event);
   }
 
-  subscribe(filter: SyncEventFilter = {}): SyncEventStream {
+  /**
+   * A live stream; with `since`, the kept events at or after it first. The replay is read and the
+   * subscriber registered in one synchronous step, and publish is synchronous too, so no event falls
+   * between them (no gap) and none is in both (no duplicate).
+   */
+  subscribe(filter: SyncEventFilter = {}, options: { since?: Date | null } = {}): SyncEventStream {
     const [map, key] = this.indexFor(filter);
     const bucket = map && key !== undefined ? bucketIn(map, key) : this.unfiltered;
-    const subscriber = new Subscriber(filter, this.maxBuffered, () => {
+    const replay = options.since ? this.replayFor(filter, options.since) : [];
+    const subscriber = new Subscriber(filter, this.maxBuffered, replay, () => {
       if (bucket.delete(subscriber)) this.count -= 1;
       // No key stays behind for every customer ever watched.
       if (map && key !== undefined && bucket.size === 0 && map.get(key) === bucket) map.delete(key);
@@ -56,6 +68,19 @@ export class SyncEventHub {
     bucket.add(subscriber);
     this.count += 1;
     return subscriber;
+  }
+
+  private replayFor(filter: SyncEventFilter, since: Date): SyncEvent[] {
+    if (!this.window) return [];
+    const { events, truncated } = this.window.replayFrom(since);
+    const matching = events.filter((event) => matches(filter, event));
+    const [first] = matching;
+    if (truncated && first) {
+      const minutes = Math.round(this.window.windowMs / 60_000);
+      const note = `Replay starts at the oldest event kept (${minutes}-minute window), not at since.`;
+      matching[0] = { ...first, message: first.message ? `${note} ${first.message}` : note };
+    }
+    return matching;
   }
 
   /** Ends every subscription (server shutdown). */
@@ -87,7 +112,9 @@ function offerAll(subscribers: Set<Subscriber> | undefined, event: SyncEvent): v
 }
 
 class Subscriber implements AsyncIterableIterator<SyncEvent> {
-  private readonly buffer: SyncEvent[] = [];
+  private readonly buffer: SyncEvent[];
+  /** The replay does not count against the live allowance. */
+  private readonly limit: number;
   private waiting: ((result: IteratorResult<SyncEvent>) => void) | undefined;
   private failWaiting: ((error: unknown) => void) | undefined;
   private failure: GraphQLError | undefined;
@@ -96,8 +123,12 @@ class Subscriber implements AsyncIterableIterator<SyncEvent> {
   constructor(
     private readonly filter: SyncEventFilter,
     private readonly maxBuffered: number,
+    replay: SyncEvent[],
     private readonly onEnd: () => void,
-  ) {}
+  ) {
+    this.buffer = replay;
+    this.limit = maxBuffered + replay.length;
+  }
 
   offer(event: SyncEvent): void {
     if (this.done || !matches(this.filter, event)) return;
@@ -107,7 +138,7 @@ class Subscriber implements AsyncIterableIterator<SyncEvent> {
       resolve({ value: event, done: false });
       return;
     }
-    if (this.buffer.length >= this.maxBuffered) {
+    if (this.buffer.length >= this.limit) {
       this.fail(new GraphQLError(`subscriber fell more than ${this.maxBuffered} events behind; events were dropped. Subscribe again.`, { extensions: { code: 'SLOW_SUBSCRIBER' } }));
       return;
     }

@@ -89,6 +89,12 @@ export const WatchSyncEvents = graphql(`
   }
 `);
 
+export const ReplaySyncEvents = graphql(`
+  subscription ReplaySyncEvents($filter: SyncEventFilter, $since: DateTime) {
+    syncEvents(filter: $filter, since: $since) { id type catalog entityId customerId integration status message causationId occurredAt }
+  }
+`);
+
 export const ListSyncConflicts = graphql(`
   query ListSyncConflicts($first: Int, $after: String, $filter: SyncConflictFilter) {
     syncConflicts(first: $first, after: $after, filter: $filter) {
