@@ -117,3 +117,20 @@ builder.queryFields((t) => ({
 }));
 
 const statusKey = { PENDING: 'pending', SYNCED: 'synced', RETRYING: 'retrying', FAILED: 'failed' } as const satisfies Record<SyncStatus, keyof OverviewRow>;
+
+const SyncAccessRef = builder.objectRef<{ principal: string; scopes: string[] }>('SyncAccess').implement({
+  description: 'What the calling credential may do with the sync (the console hides what it may not; the API refuses it anyway).',
+  fields: (t) => ({
+    principal: t.exposeString('principal', { description: "The key's name or the token's subject." }),
+    scopes: t.exposeStringList('scopes'),
+    canResync: t.boolean({ resolve: (access) => access.scopes.includes('sync.admin') }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  syncAccess: t.field({
+    type: SyncAccessRef,
+    authScopes: { scope: 'sync.read' },
+    resolve: (_root, _args, ctx) => ({ principal: ctx.principal.id, scopes: [...ctx.principal.scopes].sort() }),
+  }),
+}));
