@@ -1,4 +1,7 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../core/db/prisma.js';
@@ -115,6 +118,38 @@ describe('the sync console in a real browser', () => {
       expect(background).toBe(colorScheme === 'light' ? 'rgb(246, 247, 249)' : 'rgb(13, 17, 23)');
       await page.screenshot({ path: `test-results/console-${colorScheme}.png`, fullPage: true });
       await page.close();
+    }
+  });
+});
+
+/** GET with a chosen Host header (fetch does not let a caller set it). */
+function getWithHost(url: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers: { host } }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      response.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
+describe('the console with the development key', () => {
+  it('is prefilled with the key only when asked for by a localhost name', async () => {
+    const devKeyFile = path.join(await mkdtemp(path.join(tmpdir(), 'console-')), 'dev-api-key');
+    await writeFile(devKeyFile, testCredentials.admin);
+    const development = await startTestGateway({ ...uniqueTopics(), API_KEYS: '', DEV_API_KEY_FILE: devKeyFile });
+    try {
+      const url = new URL('/console', development.url).toString();
+      const port = new URL(development.url).port;
+      expect(await getWithHost(url, `localhost:${port}`)).toContain(`<meta name="development-key" content="${testCredentials.admin}">`);
+      expect(await getWithHost(url, `rebound.example:${port}`)).not.toContain('development-key');
+      const page = await browser.newPage();
+      await page.goto(`http://localhost:${port}/console`, { waitUntil: 'networkidle' });
+      await page.locator('#counts-title').waitFor({ timeout: 15_000 });
+      expect(await page.locator('.who').innerText()).toContain('Signed in as');
+      await page.close();
+    } finally {
+      await development.stop();
     }
   });
 });

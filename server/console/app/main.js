@@ -134,12 +134,12 @@ function Counts({ overview }) {
     <section class="card" aria-labelledby="counts-title">
       <h2 id="counts-title">Counts</h2>
       <table>
-        <thead><tr><th scope="col">Integration</th><th scope="col">Catalog</th><th scope="col">Synced</th><th scope="col">Retrying</th><th scope="col">Failed</th><th scope="col">Conflicts</th></tr></thead>
+        <thead><tr><th scope="col">Integration</th><th scope="col">Synced</th><th scope="col">Retrying</th><th scope="col">Failed</th><th scope="col">Conflicts</th></tr></thead>
         <tbody>
-          ${rows.length === 0 ? html`<tr><td colspan="6" class="empty">Nothing synced yet.</td></tr>` : null}
+          ${rows.length === 0 ? html`<tr><td colspan="5" class="empty">Nothing synced yet.</td></tr>` : null}
           ${rows.map(
             (row) => html`<tr key=${row.integration + row.catalog} data-integration=${row.integration}>
-              <th scope="row">${row.integration}</th><td>${row.catalog}</td>
+              <th scope="row">${row.integration} <small>${row.catalog}</small></th>
               <td class="num synced">${row.synced}</td><td class="num retrying">${row.retrying}</td>
               <td class="num failed">${row.failed}</td><td class="num">${row.conflicts}</td>
             </tr>`,
