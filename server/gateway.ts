@@ -21,6 +21,7 @@ import { OutboxRelay } from './outbox/relay.js';
 import { syncEventsForPublished } from './outbox/published-sync-events.js';
 import { SyncEventHub } from './sync-events/sync-event-hub.js';
 import { startSyncEventFeed } from './sync-events/sync-event-feed.js';
+import { SyncEventWindow } from './sync-events/sync-event-window.js';
 import { createGatewayYoga } from './yoga.js';
 import { createGatewaySecurity } from './auth/gateway-security.js';
 
@@ -89,13 +90,14 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     handlers: { export: (run, ctx) => runExport(bulkCustomers, run, ctx) },
   });
   runs.start();
-  const hub = new SyncEventHub(config.SYNC_EVENTS_MAX_BUFFERED);
+  const replayMs = config.SYNC_EVENTS_REPLAY_MINUTES * 60_000;
+  const hub = new SyncEventHub(config.SYNC_EVENTS_MAX_BUFFERED, replayMs > 0 ? new SyncEventWindow(replayMs) : undefined);
   const unwatch = [
     watchOutbox(db.pool),
     watchConsumerLag('gateway', bus, [{ groupId: `${config.KAFKA_GROUP_PREFIX}catalog-gateway-inbound`, topics: [config.TOPIC_INTEGRATION_INBOUND] }]),
     onScrape('subscriptions', () => metrics.openSubscriptions.set(hub.subscriberCount)),
   ];
-  const feed = startSyncEventFeed({ bus, hub, topic: config.TOPIC_SYNC_EVENTS, partitions: 1, groupPrefix: config.KAFKA_GROUP_PREFIX });
+  const feed = startSyncEventFeed({ bus, hub, topic: config.TOPIC_SYNC_EVENTS, partitions: 1, groupPrefix: config.KAFKA_GROUP_PREFIX, replayMs });
   const groups = [
     { group: `${config.KAFKA_GROUP_PREFIX}catalog-gateway-inbound`, topic: config.TOPIC_INTEGRATION_INBOUND },
     { group: `${config.KAFKA_GROUP_PREFIX}catalog-gateway-inbound-bulk`, topic: config.TOPIC_INTEGRATION_INBOUND_BULK },

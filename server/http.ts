@@ -5,6 +5,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import getRawBody from 'raw-body';
 import { WebSocketServer } from 'ws';
 import { renderMetrics } from '../core/metrics/metrics.js';
+import { isConsolePath, serveConsole } from './console/console-route.js';
 import { getLogger } from '../core/logger.js';
 import { AuthenticationError } from './auth/errors.js';
 import type { GatewaySecurity } from './auth/gateway-security.js';
@@ -26,7 +27,7 @@ export interface GatewayHttpServer {
 
 /**
  * Serves the yoga instance over HTTP (queries, mutations, SSE subscriptions, GraphiQL) and
- * graphql-ws over WebSocket on the same path.
+ * graphql-ws over WebSocket on the same path, and the sync console's page (/console).
  */
 export async function listenGateway(
   yoga: GatewayYoga,
@@ -35,6 +36,7 @@ export async function listenGateway(
 ): Promise<GatewayHttpServer> {
   const server = http.createServer((request, response) => {
     if (request.method === 'GET' && request.url === '/metrics') return void serveMetrics(response);
+    if (request.method === 'GET' && isConsolePath(request.url)) return void serveConsole(request, response, security);
     void readBodyWithin(request, response, options.maxBodyBytes).then((complete) => {
       if (complete) void yoga.requestListener(request, response);
     });

@@ -28,6 +28,11 @@ export interface SubscribeOptions {
   topics: string[];
   /** Where a group with no committed offset starts: the beginning (default) or only new messages. */
   fromBeginning?: boolean;
+  /**
+   * For a new group only: start at the first message at or after this time (ms since the epoch),
+   * per partition (the group's offsets are set before it joins). Wins over `fromBeginning`.
+   */
+  startAtTimestamp?: number;
   /** Partitions handled in parallel by this member; order within a partition is always kept. */
   concurrency?: number;
   /**

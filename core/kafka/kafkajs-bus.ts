@@ -170,6 +170,17 @@ export function createKafkaBus(config: KafkaBusConfig): MessageBus {
     },
 
     async subscribe(options: SubscribeOptions): Promise<Subscription> {
+      // kafkajs has no manual assignment; a group with no members yet takes committed offsets,
+      // so seeking by time is: find each partition's offset for the time, commit it, then join.
+      async function seekGroupToTime(groupId: string, topics: string[], timestamp: number): Promise<void> {
+        await withAdmin(async () => {
+          for (const topic of topics) {
+            const partitions = await admin.fetchTopicOffsetsByTimestamp(topic, timestamp);
+            await admin.setOffsets({ groupId, topic, partitions });
+          }
+        });
+      }
+
       const consumer = consumerKafka.consumer({
         groupId: options.groupId,
         sessionTimeout: 10_000,
@@ -178,6 +189,7 @@ export function createKafkaBus(config: KafkaBusConfig): MessageBus {
         retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
       });
       consumers.set(consumer, options.groupId);
+      if (options.startAtTimestamp !== undefined) await seekGroupToTime(options.groupId, options.topics, options.startAtTimestamp);
       await consumer.connect().catch((error: unknown) => Promise.reject(explain(error)));
       await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
       await consumer.run({

@@ -9,6 +9,7 @@ import './invoice.js';
 import './sync-event.js';
 import './sync-conflict.js';
 import './sync-run.js';
+import './sync-console.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -51,7 +51,7 @@ function conflictWhere(filter: Filter): Prisma.SyncConflictWhereInput {
 }
 
 /** A filter argument parsed, or a BAD_USER_INPUT error naming it (queries have no result unions). */
-function checked<Schema extends z.ZodType>(schema: Schema, value: unknown, name: string): z.infer<Schema> {
+export function checked<Schema extends z.ZodType>(schema: Schema, value: unknown, name: string): z.infer<Schema> {
   const result = schema.safeParse(value);
   if (!result.success) throw new GraphQLError(`${name}: ${result.error.issues[0]?.message ?? 'invalid'}`, { extensions: { code: 'BAD_USER_INPUT' } });
   return result.data;

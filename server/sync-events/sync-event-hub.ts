@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { SyncEvent, SyncEventType } from '../../core/events/sync-event.js';
+import type { SyncEventWindow } from './sync-event-window.js';
 
 /** A subscription's events; `return()` ends it (the client went away). */
 export type SyncEventStream = AsyncIterableIterator<SyncEvent> & { return(): Promise<IteratorResult<SyncEvent>> };
@@ -36,6 +37,7 @@ export class SyncEventHub {
   private draining = false;
 
   /**
+   * @param window recent events for `since` (replay); without it, subscriptions are live only.
    * @param yieldEvery how many subscribers are offered an event before the hub yields to the event
    *   loop (`setImmediate`): each offer starts that subscription's pipeline (execute, serialise,
    *   send), so a fan-out to 10,000 in one macrotask would hold queries and mutations for its whole
@@ -43,6 +45,7 @@ export class SyncEventHub {
    */
   constructor(
     private readonly maxBuffered = 1_000,
+    private readonly window?: SyncEventWindow,
     private readonly yieldEvery = 250,
   ) {}
 
@@ -52,6 +55,9 @@ export class SyncEventHub {
 
   /** Offers `event` to its subscribers: the first `yieldEvery` now, the rest in later macrotasks. */
   publish(event: SyncEvent): void {
+    if (this.window && !this.window.add(event)) return; // a redelivery: subscribers already have it
+    // Subscribers are matched now, synchronously: one that subscribes later gets this event from
+    // the replay window instead, so none is missed or doubled even while delivery is chunked.
     const targets: Subscriber[] = [];
     if (event.entityId) collect(targets, this.byCustomer.get(event.entityId));
     if (event.integration) collect(targets, this.byIntegration.get(event.integration));
@@ -81,10 +87,16 @@ export class SyncEventHub {
     }
   };
 
-  subscribe(filter: SyncEventFilter = {}): SyncEventStream {
+  /**
+   * A live stream; with `since`, the kept events at or after it first. The replay is read and the
+   * subscriber registered in one synchronous step, and subscribers are matched to an event when it
+   * is published, so no event falls between them (no gap) and none is in both (no duplicate).
+   */
+  subscribe(filter: SyncEventFilter = {}, options: { since?: Date | null } = {}): SyncEventStream {
     const [map, key] = this.indexFor(filter);
     const bucket = map && key !== undefined ? bucketIn(map, key) : this.unfiltered;
-    const subscriber = new Subscriber(filter, this.maxBuffered, () => {
+    const replay = options.since ? this.replayFor(filter, options.since) : [];
+    const subscriber = new Subscriber(filter, this.maxBuffered, replay, () => {
       if (bucket.delete(subscriber)) this.count -= 1;
       // No key stays behind for every customer ever watched.
       if (map && key !== undefined && bucket.size === 0 && map.get(key) === bucket) map.delete(key);
@@ -92,6 +104,19 @@ export class SyncEventHub {
     bucket.add(subscriber);
     this.count += 1;
     return subscriber;
+  }
+
+  private replayFor(filter: SyncEventFilter, since: Date): SyncEvent[] {
+    if (!this.window) return [];
+    const { events, truncated } = this.window.replayFrom(since);
+    const matching = events.filter((event) => matches(filter, event));
+    const [first] = matching;
+    if (truncated && first) {
+      const minutes = Math.round(this.window.windowMs / 60_000);
+      const note = `Replay starts at the oldest event kept (${minutes}-minute window), not at since.`;
+      matching[0] = { ...first, message: first.message ? `${note} ${first.message}` : note };
+    }
+    return matching;
   }
 
   /** Ends every subscription (server shutdown). */
@@ -123,7 +148,9 @@ function collect(targets: Subscriber[], subscribers: Set<Subscriber> | undefined
 }
 
 class Subscriber implements AsyncIterableIterator<SyncEvent> {
-  private readonly buffer: SyncEvent[] = [];
+  private readonly buffer: SyncEvent[];
+  /** The replay does not count against the live allowance. */
+  private readonly limit: number;
   private waiting: ((result: IteratorResult<SyncEvent>) => void) | undefined;
   private failWaiting: ((error: unknown) => void) | undefined;
   private failure: GraphQLError | undefined;
@@ -132,8 +159,12 @@ class Subscriber implements AsyncIterableIterator<SyncEvent> {
   constructor(
     private readonly filter: SyncEventFilter,
     private readonly maxBuffered: number,
+    replay: SyncEvent[],
     private readonly onEnd: () => void,
-  ) {}
+  ) {
+    this.buffer = replay;
+    this.limit = maxBuffered + replay.length;
+  }
 
   offer(event: SyncEvent): void {
     if (this.done || !matches(this.filter, event)) return;
@@ -143,7 +174,7 @@ class Subscriber implements AsyncIterableIterator<SyncEvent> {
       resolve({ value: event, done: false });
       return;
     }
-    if (this.buffer.length >= this.maxBuffered) {
+    if (this.buffer.length >= this.limit) {
       this.fail(new GraphQLError(`subscriber fell more than ${this.maxBuffered} events behind; events were dropped. Subscribe again.`, { extensions: { code: 'SLOW_SUBSCRIBER' } }));
       return;
     }

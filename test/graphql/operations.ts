@@ -89,6 +89,28 @@ export const WatchSyncEvents = graphql(`
   }
 `);
 
+export const ReplaySyncEvents = graphql(`
+  subscription ReplaySyncEvents($filter: SyncEventFilter, $since: DateTime) {
+    syncEvents(filter: $filter, since: $since) { id type catalog entityId customerId integration status message causationId occurredAt }
+  }
+`);
+
+export const SyncOverview = graphql(`
+  query SyncOverview {
+    syncOverview { generatedAt integrations { integration catalog pending synced retrying failed conflicts } }
+  }
+`);
+
+export const SyncProblems = graphql(`
+  query SyncProblems($first: Int, $after: String, $filter: SyncProblemFilter) {
+    syncProblems(first: $first, after: $after, filter: $filter) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { id catalog entityId customerId integration remoteId status lastError attempts nextAttemptAt updatedAt } }
+    }
+  }
+`);
+
 export const ListSyncConflicts = graphql(`
   query ListSyncConflicts($first: Int, $after: String, $filter: SyncConflictFilter) {
     syncConflicts(first: $first, after: $after, filter: $filter) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WatchSyncEventsSubscription } from '../../generated/graphql/graphql.js';
-import { CreateCustomer, UpdateCustomer, WatchSyncEvents } from '../graphql/operations.js';
+import type { ReplaySyncEventsSubscription, WatchSyncEventsSubscription } from '../../generated/graphql/graphql.js';
+import { CreateCustomer, ReplaySyncEvents, UpdateCustomer, WatchSyncEvents } from '../graphql/operations.js';
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, uniqueTopics } from '../support/gateway.js';
 import { data } from '../support/graphql-client.js';
@@ -15,7 +15,7 @@ type Event = WatchSyncEventsSubscription['syncEvents'];
 const topics = uniqueTopics();
 let gateway: Awaited<ReturnType<typeof startTestGateway>>;
 let integrations: Awaited<ReturnType<typeof startTestIntegrations>>;
-const open: Array<Collected<WatchSyncEventsSubscription>> = [];
+const open: Array<Collected<WatchSyncEventsSubscription> | Collected<ReplaySyncEventsSubscription>> = [];
 
 beforeAll(async () => {
   gateway = await startTestGateway(topics);
@@ -28,9 +28,9 @@ afterAll(async () => {
   await gateway?.stop();
 });
 
-async function track(subscription: Promise<Collected<WatchSyncEventsSubscription>>) {
+async function track<Data>(subscription: Promise<Collected<Data>>) {
   const opened = await subscription;
-  open.push(opened);
+  open.push(opened as Collected<WatchSyncEventsSubscription>);
   return opened;
 }
 
@@ -94,6 +94,58 @@ describe('syncEvents subscription', () => {
       await onSecond.close();
     } finally {
       await second.stop();
+    }
+  });
+});
+
+describe('syncEvents(since:) replay', () => {
+  type Replayed = ReplaySyncEventsSubscription['syncEvents'];
+  const events = (items: ReplaySyncEventsSubscription[]) => items.map((item) => item.syncEvents);
+  const customerSteps = (list: Replayed[]) => list.filter((event) => event.type === 'LOCAL_CHANGE_PUBLISHED' || event.type === 'OUTBOUND_SYNCED').map((event) => event.type);
+
+  /** A customer created and synced before any replaying subscription starts. */
+  async function syncedBefore() {
+    const watch = await track(subscribeWs(gateway.url, WatchSyncEvents, { filter: { types: ['OUTBOUND_SYNCED'] } }));
+    const since = new Date(Date.now() - 1_000);
+    const customer = await createLocal();
+    await watch.until((items) => items.some((item) => item.syncEvents.customerId === customer.id));
+    await watch.close();
+    return { customer, since };
+  }
+
+  it('replays events published before the subscription, in order, then live ones, with no duplicate at the switch', async () => {
+    const { customer, since } = await syncedBefore();
+    const replay = await track(subscribeWs(gateway.url, ReplaySyncEvents, { filter: { customerId: customer.id }, since: since.toISOString() }));
+    await replay.until((items) => customerSteps(events(items)).length >= 2);
+    await data(gateway.url, UpdateCustomer, { id: customer.id, input: { name: 'After the switch' } });
+    await replay.until((items) => customerSteps(events(items)).length >= 4);
+    const received = events(replay.items);
+    expect(customerSteps(received)).toEqual(['LOCAL_CHANGE_PUBLISHED', 'OUTBOUND_SYNCED', 'LOCAL_CHANGE_PUBLISHED', 'OUTBOUND_SYNCED']);
+    expect(new Set(received.map((event) => event.id)).size).toBe(received.length);
+    expect(received[0]).toMatchObject({ catalog: 'customer', entityId: customer.id, customerId: customer.id, causationId: expect.any(String) });
+    expect(received.map((event) => event.occurredAt)).toEqual([...received.map((event) => event.occurredAt)].sort());
+  });
+
+  it('a since in the future gets only live events', async () => {
+    const { customer: before } = await syncedBefore();
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const live = await track(subscribeWs(gateway.url, ReplaySyncEvents, { filter: { types: ['OUTBOUND_SYNCED'] }, since: future }));
+    const after = await createLocal();
+    await live.until((items) => items.some((item) => item.syncEvents.customerId === after.id));
+    expect(events(live.items).map((event) => event.customerId)).not.toContain(before.id);
+  });
+
+  it('a gateway started later fills its window by seeking its reader back in time', async () => {
+    const { customer, since } = await syncedBefore();
+    const later = await startTestGateway(topics);
+    try {
+      await later.syncEventsReady;
+      const replay = await subscribeWs(later.url, ReplaySyncEvents, { filter: { customerId: customer.id }, since: since.toISOString() });
+      await replay.until((items) => customerSteps(events(items)).length >= 2);
+      expect(customerSteps(events(replay.items))).toEqual(['LOCAL_CHANGE_PUBLISHED', 'OUTBOUND_SYNCED']);
+      await replay.close();
+    } finally {
+      await later.stop();
     }
   });
 });

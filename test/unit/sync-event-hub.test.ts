@@ -84,7 +84,7 @@ describe('SyncEventHub', () => {
 
 describe('SyncEventHub fan-out in chunks', () => {
   it('offers an event to at most yieldEvery subscribers per macrotask, the rest after I/O, in order', async () => {
-    const hub = new SyncEventHub(1_000, 10);
+    const hub = new SyncEventHub(1_000, undefined, 10);
     const received: string[][] = [];
     const streams = Array.from({ length: 35 }, (_, index) => {
       received.push([]);
