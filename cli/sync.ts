@@ -83,6 +83,15 @@ export async function main(argv: string[], out: (line: string) => void = (line) 
     });
 
   program
+    .command('erase-customer')
+    .description("Remove one customer's personal data from every table and tombstone (deletes a live customer first)")
+    .argument('<id>', 'the customer id')
+    .action(async (id: string) => {
+      const data = await callGateway<{ eraseCustomer: boolean }>(client(), `mutation ($id: ID!) { eraseCustomer(id: $id) }`, { id });
+      out(data.eraseCustomer ? `erased customer ${id}` : `no customer ${id}`);
+    });
+
+  program
     .command('runs')
     .description('Recent backfill runs, newest first')
     .option('--first <n>', 'how many', '10')

@@ -26,6 +26,7 @@ export const gatewayEnv = sharedEnv
     GRAPHQL_MAX_BODY_BYTES: z.coerce.number().int().min(1_024).default(1_048_576),
     /** Events a syncEvents subscriber may fall behind before it is disconnected. */
     SYNC_EVENTS_MAX_BUFFERED: z.coerce.number().int().min(1).default(1_000),
+    RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
     /** name:secret:scopes entries, comma-separated; scopes joined by + (* for all). */
     API_KEYS: unsetIfEmpty(apiKeysSchema),
     /** HS256 secret for JWTs. */

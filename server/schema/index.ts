@@ -8,6 +8,7 @@ import './customer.js';
 import './sync-event.js';
 import './sync-conflict.js';
 import './sync-run.js';
+import './retention.js';
 
 let schema: GraphQLSchema | undefined;
 
