@@ -25,7 +25,7 @@ interface Run {
 const RUN_FIELDS = 'id kind integration status dryRun pages seen created updated linked skipped failed error';
 
 export async function main(argv: string[], out: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<void> {
-  const program = new Command('sync').description('Operate catalog-gateway sync: status, backfill, dead letters').exitOverride();
+  const program = new Command('sync').description('Operate catalog-gateway sync: status, backfill, reconcile, dead letters').exitOverride();
   const client = (): GatewayClientOptions => clientOptionsFromEnv();
 
   program
@@ -43,7 +43,7 @@ export async function main(argv: string[], out: (line: string) => void = (line) 
     .description('Start a backfill run and follow its progress (Ctrl-C leaves it running)')
     .argument('<integration>', 'e.g. stripe')
     .addOption(new Option('--direction <direction>', 'import, export or both').choices(['import', 'export', 'both']).makeOptionMandatory())
-    .option('--since <date>', 'import only remote objects created since this date (ISO 8601)')
+    .option('--since <date>', 'only objects created since this date (ISO 8601): remote ones for import, local ones for export')
     .option('--dry-run', 'count what would happen, change nothing')
     .option('--no-follow', 'start the run(s) and exit')
     .action(async (integration: string, options: { direction: 'import' | 'export' | 'both'; since?: string; dryRun?: boolean; follow: boolean }) => {
@@ -55,6 +55,40 @@ export async function main(argv: string[], out: (line: string) => void = (line) 
         out(`started ${data.startSyncRun.kind} run ${data.startSyncRun.id}${input.dryRun ? ' (dry run)' : ''}`);
         if (options.follow) await follow(client(), data.startSyncRun.id, out);
       }
+    });
+
+  program
+    .command('reconcile')
+    .description('Compare every linked pair field by field: drift per field with a sample, orphans on both sides; repair it in a direction')
+    .argument('<integration>', 'e.g. stripe')
+    .addOption(new Option('--repair <direction>', 'remote: resync each drifted pair so the remote object takes the local values').choices(['remote']))
+    .option('--since <date>', 'only remote objects (and links) created since this date (ISO 8601)')
+    .option('--dry-run', 'report only, even with --repair')
+    .option('--no-follow', 'start the run and exit')
+    .action(async (integration: string, options: { repair?: 'remote'; since?: string; dryRun?: boolean; follow: boolean }) => {
+      if (options.since && Number.isNaN(Date.parse(options.since))) throw new GatewayCallError(`--since: "${options.since}" is not a date`);
+      const input = {
+        kind: 'RECONCILE',
+        integration,
+        dryRun: Boolean(options.dryRun),
+        ...(options.repair ? { repair: options.repair.toUpperCase() } : {}),
+        ...(options.since ? { since: new Date(options.since).toISOString() } : {}),
+      };
+      const data = await callGateway<{ startSyncRun: Run }>(client(), `mutation ($input: StartSyncRunInput!) { startSyncRun(input: $input) { ${RUN_FIELDS} } }`, { input });
+      out(`started reconcile run ${data.startSyncRun.id}${input.dryRun ? ' (dry run)' : ''}`);
+      if (!options.follow) return;
+      await follow(client(), data.startSyncRun.id, out);
+      const { syncRun } = await callGateway<{ syncRun: { report: unknown } | null }>(client(), `query ($id: ID!) { syncRun(id: $id) { report } }`, { id: data.startSyncRun.id });
+      out(JSON.stringify(syncRun?.report ?? null, null, 2));
+    });
+
+  program
+    .command('erase-customer')
+    .description("Remove one customer's personal data from every table and tombstone (deletes a live customer first)")
+    .argument('<id>', 'the customer id')
+    .action(async (id: string) => {
+      const data = await callGateway<{ eraseCustomer: boolean }>(client(), `mutation ($id: ID!) { eraseCustomer(id: $id) }`, { id });
+      out(data.eraseCustomer ? `erased customer ${id}` : `no customer ${id}`);
     });
 
   program

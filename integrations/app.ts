@@ -7,9 +7,9 @@ import type { Subscription } from '../core/kafka/bus.js';
 import { ensureTopicsInBackground, systemTopics } from '../core/kafka/topics.js';
 import { watchConsumerLag } from '../core/metrics/gauges.js';
 import { RunExecutor } from '../core/runs/run-executor.js';
-import { drawingOn } from './runs/budgeted-adapter.js';
-import { localBulkBudget } from './runs/bulk-budget.js';
+import { asBulkAdapter } from './runs/budgeted-adapter.js';
 import { runImport } from './runs/import-run.js';
+import { runReconcile } from './runs/reconcile-run.js';
 import { getLogger } from '../core/logger.js';
 import type { IntegrationsConfig } from './config.js';
 import { createIntegrationsApp } from './http/app.js';
@@ -114,10 +114,11 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
     schedulers.push(scheduler);
     log.info({ integration: adapter.name, webhook: `${url}/webhooks/${adapter.name}` }, 'integration running');
   }
-  // Bulk work: its own topic and consumer group, every remote call drawing on the bulk budget.
-  const budget = localBulkBudget(config.BULK_RATE_PER_S);
-  for (const adapter of adapters) {
-    const bulkAdapter = drawingOn(budget, adapter);
+  // Bulk work: its own topic and consumer group, every remote call taking from the shared rate
+  // budget at the bulk priority (only what live changes leave).
+  const bulkAdapters = adapters.map(asBulkAdapter);
+  for (const bulkAdapter of bulkAdapters) {
+    const adapter = adapters.find((candidate) => candidate.name === bulkAdapter.name)!;
     subscriptions.push(
       startOutboundConsumer({
         adapter: bulkAdapter,
@@ -141,9 +142,13 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
     leaseMs: config.SYNC_RUN_LEASE_S * 1000,
     handlers: {
       import: (run, ctx) => {
-        const adapter = adapters.find((candidate) => candidate.name === run.integration)!;
-        const deps = { prisma: db.prisma, bus, adapter, account: accounts.get(adapter.name)!, budget, bulkInboundTopic: config.TOPIC_INTEGRATION_INBOUND_BULK };
+        const adapter = bulkAdapters.find((candidate) => candidate.name === run.integration)!;
+        const deps = { prisma: db.prisma, bus, adapter, account: accounts.get(adapter.name)!, bulkInboundTopic: config.TOPIC_INTEGRATION_INBOUND_BULK };
         return runImport(deps, run, ctx);
+      },
+      reconcile: (run, ctx) => {
+        const adapter = bulkAdapters.find((candidate) => candidate.name === run.integration)!;
+        return runReconcile({ prisma: db.prisma, bus, adapter, bulkChangesTopic: config.TOPIC_CATALOG_CHANGES_BULK }, run, ctx);
       },
     },
   });

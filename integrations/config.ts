@@ -13,7 +13,6 @@ export const integrationsEnv = sharedEnv.extend({
   /** Partitions one process handles in parallel per adapter (order per customer is always kept). */
   OUTBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
   /** Remote requests per second bulk work (backfill, reconcile) may make, per adapter and process. */
-  BULK_RATE_PER_S: z.coerce.number().positive().default(10),
 }).superRefine(checkKafkaCredentials);
 
 export type IntegrationsConfig = z.infer<typeof integrationsEnv>;

@@ -27,6 +27,7 @@ export const gatewayEnv = sharedEnv
     /** Events a syncEvents subscriber may fall behind before it is disconnected. */
     SYNC_EVENTS_MAX_BUFFERED: z.coerce.number().int().min(1).default(1_000),
     SYNC_EVENTS_REPLAY_MINUTES: z.coerce.number().min(0).default(15),
+    RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
     /** name:secret:scopes entries, comma-separated; scopes joined by + (* for all). */
     API_KEYS: unsetIfEmpty(apiKeysSchema),
     /** HS256 secret for JWTs. */

@@ -6,6 +6,7 @@ import { watchConsumerLag, watchOutbox } from '../core/metrics/gauges.js';
 import { metrics, onScrape } from '../core/metrics/metrics.js';
 import { RunExecutor } from '../core/runs/run-executor.js';
 import { runExport } from './runs/export-run.js';
+import { startRetention } from './retention/retention.js';
 import { integrationNames } from './runs/integrations.js';
 import { getLogger } from '../core/logger.js';
 import { CustomerStore } from './catalog/customers/customer-store.js';
@@ -96,6 +97,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     watchOutbox(db.pool),
     watchConsumerLag('gateway', bus, [{ groupId: `${config.KAFKA_GROUP_PREFIX}catalog-gateway-inbound`, topics: [config.TOPIC_INTEGRATION_INBOUND] }]),
     onScrape('subscriptions', () => metrics.openSubscriptions.set(hub.subscriberCount)),
+    startRetention(db.pool, config.RETENTION_DAYS),
   ];
   const feed = startSyncEventFeed({ bus, hub, topic: config.TOPIC_SYNC_EVENTS, partitions: 1, groupPrefix: config.KAFKA_GROUP_PREFIX, replayMs });
   const groups = [

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { getLogger } from '../../core/logger.js';
+import { metrics } from '../../core/metrics/metrics.js';
 import type { RatePriority } from './priority.js';
 
 const log = getLogger('rate-budget');
@@ -76,7 +77,8 @@ export class PostgresRateBudget implements RateBudget {
     const bucket = this.bucket;
     await this.ensureRow(bucket);
     // The lowest the bucket may fall by this take: live may queue, bulk must leave the reserve.
-    const floor = priority === 'live' ? -this.rate * maxLiveQueueSeconds : this.capacity * bulkReserveShare;
+    // (At most capacity - 1 for bulk: with a burst under 2 the reserve would otherwise starve bulk work.)
+    const floor = priority === 'live' ? -this.rate * maxLiveQueueSeconds : Math.min(this.capacity * bulkReserveShare, this.capacity - 1);
     let waitedMs = 0;
     for (;;) {
       const { rows } = await this.pool.query<{ tokens: number }>(
@@ -93,6 +95,8 @@ export class PostgresRateBudget implements RateBudget {
       const taken = rows[0];
       if (taken) {
         this.lastTokens = taken.tokens;
+        // The bucket is `<remote system>:<account>`: the metric's label is the remote system.
+        metrics.remoteBudgetTokens.set({ integration: bucket.split(':')[0] ?? bucket }, Math.floor(taken.tokens));
         // A negative balance is a queue of reservations: ours is the last of them.
         const slotMs = taken.tokens < 0 ? (-taken.tokens / this.rate) * 1000 : 0;
         if (slotMs > 0) await sleep(slotMs);

@@ -1,27 +1,28 @@
 import type { CatalogName } from '../../core/catalogs/index.js';
-import type { CatalogHandler, CatalogHandlers } from '../registry/adapter.js';
+import { asBulkWork } from '../rate-budget/priority.js';
+import type { AdapterInstance, CatalogHandler, CatalogHandlers } from '../registry/adapter.js';
 import type { ResolvedAdapter } from '../registry/registry.js';
-import type { BulkBudget } from './bulk-budget.js';
 
 /**
- * The adapter as bulk work sees it: every remote call first waits on the bulk budget, so the bulk
- * consumer group runs the live code (merge, conflicts, sync events) at the bulk rate only.
+ * The adapter as bulk work sees it: every remote call runs as bulk work (`asBulkWork`), so the
+ * adapter's client takes its tokens from the shared rate budget at the bulk priority, only what
+ * live changes leave. The bulk consumer group thus runs the live code (merge, conflicts, sync
+ * events) without ever queueing in front of a live change.
  */
-export function drawingOn(budget: BulkBudget, adapter: ResolvedAdapter): ResolvedAdapter {
+export function asBulkAdapter(adapter: ResolvedAdapter): ResolvedAdapter {
   const { instance, name } = adapter;
-  const take = async <T>(call: () => Promise<T>): Promise<T> => {
-    await budget.acquire(name);
-    return call();
-  };
   const wrap = <C extends CatalogName>(handler: CatalogHandler<C>): CatalogHandler<C> => ({
-    create: (request) => take(() => handler.create(request)),
-    update: (request) => take(() => handler.update(request)),
-    delete: (request) => take(() => handler.delete(request)),
-    findByLocalId: (request) => take(() => handler.findByLocalId(request)),
-    ...(handler.fetch ? { fetch: (remoteId: string) => take(() => handler.fetch!(remoteId)) } : {}),
+    create: (request) => asBulkWork(() => handler.create(request)),
+    update: (request) => asBulkWork(() => handler.update(request)),
+    delete: (request) => asBulkWork(() => handler.delete(request)),
+    findByLocalId: (request) => asBulkWork(() => handler.findByLocalId(request)),
+    ...(handler.fetch ? { fetch: (remoteId: string) => asBulkWork(() => handler.fetch!(remoteId)) } : {}),
   });
   const catalogs: CatalogHandlers = {};
   if (instance.catalogs.customer) catalogs.customer = wrap(instance.catalogs.customer);
   if (instance.catalogs.invoice) catalogs.invoice = wrap(instance.catalogs.invoice);
-  return { name, instance: { ...instance, catalogs } };
+  const bulk = instance.bulk
+    ? { ...instance.bulk, listPage: (...args: Parameters<NonNullable<AdapterInstance['bulk']>['listPage']>) => asBulkWork(() => instance.bulk!.listPage(...args)) }
+    : undefined;
+  return { name, instance: { ...instance, catalogs, ...(bulk ? { bulk } : {}) } };
 }

@@ -9,7 +9,6 @@ import { diffFields } from '../../core/sync/merge.js';
 import { baseOf, nextMark, type RemoteAccount } from '../../core/sync/link-store.js';
 import type { RemotePage } from '../registry/adapter.js';
 import type { ResolvedAdapter } from '../registry/registry.js';
-import type { BulkBudget } from './bulk-budget.js';
 
 const log = getLogger('runs.import');
 export const IMPORT_PAGE_SIZE = 100;
@@ -17,9 +16,9 @@ export const IMPORT_PAGE_SIZE = 100;
 export interface ImportRunDeps {
   prisma: PrismaClient;
   bus: MessageBus;
+  /** The adapter as bulk work (asBulkAdapter): its remote calls take only what live changes leave of the rate budget. */
   adapter: ResolvedAdapter;
   account: RemoteAccount;
-  budget: BulkBudget;
   /** The bulk inbound topic: applied by the gateway's bulk consumer group, through the live merge. */
   bulkInboundTopic: string;
 }
@@ -46,7 +45,6 @@ export async function runImport(deps: ImportRunDeps, run: SyncRun, ctx: RunConte
     // before any of our later writes. (Without the object lock a concurrent webhook snapshot may
     // be applied out of order; that object's own change event then settles it, as for webhooks.)
     const mark = await deps.prisma.$transaction((tx) => nextMark(tx));
-    await deps.budget.acquire(deps.adapter.name);
     const page: RemotePage = await listPage(run.catalog, { cursor, limit: IMPORT_PAGE_SIZE, ...(since ? { since } : {}) });
     const outcomes = await classify(deps, page);
     const counts: Partial<RunCounts> = { seen: page.items.length };

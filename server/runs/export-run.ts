@@ -12,14 +12,17 @@ const PAGE_SIZE = 100;
  * changes topic (`bulkStore` writes there), which the integration's bulk consumer group sends
  * through the live outbound code (create with the local id's Idempotency-Key, so a customer
  * exported twice is still one remote object) at the bulk budget's rate. Pages by id; the cursor is
- * the last id done.
+ * the last id done. `since` limits it to customers created since then.
  */
 export async function runExport(bulkStore: CustomerStore, run: SyncRun, ctx: RunContext): Promise<void> {
+  const options = run.options as { since?: string };
+  const since = options.since ? new Date(options.since) : null;
   let cursor = run.cursor;
   for (;;) {
     const page = await bulkStore.prisma.$queryRaw<Array<{ id: string }>>`
       SELECT c.id::text FROM customer c
        WHERE c.deleted_at IS NULL AND (${cursor}::uuid IS NULL OR c.id > ${cursor}::uuid)
+         AND (${since}::timestamptz IS NULL OR c.created_at >= ${since}::timestamptz)
          AND NOT EXISTS (SELECT 1 FROM id_mapping m WHERE m.catalog = 'customer' AND m.local_id = c.id
                            AND m.remote_system = ${run.integration} AND m.remote_id IS NOT NULL)
        ORDER BY c.id LIMIT ${PAGE_SIZE}`;

@@ -10,6 +10,7 @@ import './sync-event.js';
 import './sync-conflict.js';
 import './sync-run.js';
 import './sync-console.js';
+import './retention.js';
 
 let schema: GraphQLSchema | undefined;
 

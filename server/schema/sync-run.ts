@@ -9,8 +9,14 @@ import { builder, MAX_PAGE_SIZE } from './builder.js';
 
 const SyncRunStatusEnum = builder.enumType(SyncRunStatus, { name: 'SyncRunStatus' });
 const SyncRunKindEnum = builder.enumType('SyncRunKind', {
-  values: { IMPORT: { value: 'import' }, EXPORT: { value: 'export' } } as const,
-  description: 'IMPORT: every remote object into the catalog (links by local id, then email). EXPORT: every unlinked local customer to the remote system.',
+  values: { IMPORT: { value: 'import' }, EXPORT: { value: 'export' }, RECONCILE: { value: 'reconcile' } } as const,
+  description:
+    'IMPORT: every remote object into the catalog (links by local id, then email). EXPORT: every unlinked local customer to the remote system. RECONCILE: compares every linked pair field by field; the report holds drift per field, a sample and orphans on both sides.',
+});
+
+const ReconcileRepairEnum = builder.enumType('ReconcileRepair', {
+  values: { REMOTE: { value: 'remote' } } as const,
+  description: 'REMOTE: each drifted pair gets a resync event, so the remote object takes the local values.',
 });
 
 builder.prismaObject('SyncRun', {
@@ -43,8 +49,10 @@ const StartSyncRunInput = builder.inputType('StartSyncRunInput', {
   fields: (t) => ({
     kind: t.field({ type: SyncRunKindEnum, required: true }),
     integration: t.string({ required: true }),
-    /** Only remote objects created since (import). */
+    /** Only objects created since (remote ones for import and reconcile, local ones for export). */
     since: t.field({ type: 'DateTime' }),
+    /** Reconcile: the direction to repair drift in (none: report only). */
+    repair: t.field({ type: ReconcileRepairEnum }),
     dryRun: t.boolean({ defaultValue: false }),
   }),
 });
@@ -186,7 +194,7 @@ builder.mutationFields((t) => ({
           kind: input.kind,
           integration: integrationArg(input.integration)!,
           dryRun: input.dryRun ?? false,
-          options: input.since ? { since: input.since.toISOString() } : {},
+          options: { ...(input.since ? { since: input.since.toISOString() } : {}), ...(input.repair ? { repair: input.repair } : {}) },
         },
       }),
   }),

@@ -23,8 +23,9 @@ const since = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
 let gateway: Awaited<ReturnType<typeof startTestGateway>>;
 let integrations: Awaited<ReturnType<typeof startTestIntegrations>> | undefined;
 const remoteIds: string[] = [];
-// One page a second: slow enough to stop the process between pages.
-const startIntegrations = (env: Record<string, string> = {}) => startTestIntegrations(topics, { BULK_RATE_PER_S: '1', SYNC_RUN_LEASE_S: '60', ...env });
+// The run's processes: one page a second (a page is one request, bulk work at a budget of 1
+// request/s), slow enough to stop the process between pages. The setup's process is not limited.
+const startIntegrations = (env: Record<string, string> = {}) => startTestIntegrations(topics, { STRIPE_RATE_LIMIT: '1', SYNC_RUN_LEASE_S: '60', ...env });
 // During the import, localstripe's webhooks (sent about 1 s after each create) go nowhere: what
 // the catalog learns, it learns from the import.
 const withoutWebhooks = { INTEGRATIONS_PUBLIC_URL: 'http://127.0.0.1:9' };
@@ -39,7 +40,7 @@ async function inBatches<T>(count: number, size: number, make: (i: number) => Pr
 
 beforeAll(async () => {
   gateway = await startTestGateway(topics);
-  integrations = await startIntegrations();
+  integrations = await startTestIntegrations(topics);
   // 100 local customers synced live: linked pairs.
   const linked = await inBatches(100, 10, async (i) => {
     const result = await data(gateway.url, CreateCustomer, { input: { email: emailOf('linked', i), name: `Linked ${i}` } });
