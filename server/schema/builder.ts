@@ -15,6 +15,16 @@ import type { GatewayContext } from '../context.js';
 /** Limits every operation must stay within (abuse protection); checked before execution. */
 export const QUERY_LIMITS = { depth: 10, breadth: 200, complexity: 2_000 } as const;
 export const MAX_PAGE_SIZE = 100;
+
+/** A connection's `first`/`last` within 0..MAX_PAGE_SIZE, or BAD_USER_INPUT naming the argument. */
+export function checkPageSize(args: { first?: number | null; last?: number | null }): void {
+  for (const name of ['first', 'last'] as const) {
+    const value = args[name];
+    if (value !== null && value !== undefined && (value < 0 || value > MAX_PAGE_SIZE)) {
+      throw new GraphQLError(`${name} must be between 0 and ${MAX_PAGE_SIZE}`, { extensions: { code: 'BAD_USER_INPUT' } });
+    }
+  }
+}
 /** Items a list field without first/last is assumed to return (pothos-complexity's default). */
 const LIST_MULTIPLIER = 10;
 /** Page size of a connection queried without first/last. */

@@ -11,7 +11,7 @@ import {
   type Address,
 } from '../catalog/customers/customer-input.js';
 import { EmailTakenError, NotFoundError, ValidationError } from '../errors.js';
-import { builder, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './builder.js';
+import { builder, checkPageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './builder.js';
 import { SyncStateRef } from './sync-state.js';
 
 // The customer catalog's GraphQL surface: its type, queries, inputs and mutations.
@@ -133,14 +133,6 @@ function customerOrder(orderBy: OrderArg): Prisma.CustomerOrderByWithRelationInp
   return [{ [ORDER_COLUMNS[orderBy?.field ?? 'CREATED_AT']]: direction }, { id: direction }];
 }
 
-function checkPageSize(args: { first?: number | null; last?: number | null }): void {
-  for (const name of ['first', 'last'] as const) {
-    const value = args[name];
-    if (value !== null && value !== undefined && (value < 0 || value > MAX_PAGE_SIZE)) {
-      throw new GraphQLError(`${name} must be between 0 and ${MAX_PAGE_SIZE}`, { extensions: { code: 'BAD_USER_INPUT' } });
-    }
-  }
-}
 
 function parseId(id: string | number): string {
   return validate(customerIdSchema, String(id), 'id');

@@ -7,7 +7,7 @@ import { customerIdSchema, validate } from '../catalog/customers/customer-input.
 import { createInvoiceInputSchema, invoiceIdSchema, updateInvoiceInputSchema } from '../catalog/invoices/invoice-input.js';
 import type { InvoiceTransition } from '../catalog/invoices/invoice-store.js';
 import { InvalidInvoiceTransitionError, NotFoundError, ValidationError } from '../errors.js';
-import { builder, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './builder.js';
+import { builder, checkPageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './builder.js';
 import { SyncStateRef } from './sync-state.js';
 
 // The invoice catalog's GraphQL surface: its type, queries, inputs and mutations.
@@ -104,14 +104,6 @@ function parseId(id: string | number): string {
   return validate(invoiceIdSchema, String(id), 'id');
 }
 
-function checkPageSize(args: { first?: number | null; last?: number | null }): void {
-  for (const name of ['first', 'last'] as const) {
-    const value = args[name];
-    if (value !== null && value !== undefined && (value < 0 || value > MAX_PAGE_SIZE)) {
-      throw new GraphQLError(`${name} must be between 0 and ${MAX_PAGE_SIZE}`, { extensions: { code: 'BAD_USER_INPUT' } });
-    }
-  }
-}
 
 const ORDER = [{ createdAt: 'asc' as const }, { id: 'asc' as const }];
 

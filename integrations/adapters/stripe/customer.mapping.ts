@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { localIdFromMetadata, metadataLimitViolations } from './metadata.js';
 import type { FlatFields, SyncedAddress, SyncedCustomer } from '../../../core/catalogs/customer.js';
 import { RESERVED_METADATA_KEYS, syncedCustomerOf } from '../../../core/catalogs/customer.js';
 import type { ReceivedChange } from '../../registry/adapter.js';
@@ -104,20 +105,13 @@ function stripeFields(customer: Stripe.Customer): SyncedCustomer {
 
 /** The local id Stripe carries for a customer we created, if any. */
 export function localIdOf(customer: Stripe.Customer): string | undefined {
-  const localId = customer.metadata?.local_id;
-  return localId && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(localId) ? localId.toLowerCase() : undefined;
+  return localIdFromMetadata(customer.metadata);
 }
 
 /** What Stripe would reject in a customer with these fields (plus our local_id key), or nothing. */
 export function stripeLimitViolations(fields: SyncedCustomer): string[] {
   const limits = STRIPE_CUSTOMER_LIMITS;
-  const problems: string[] = [];
-  const metadata = Object.entries(fields.metadata);
-  if (metadata.length + 1 > limits.metadataKeys) problems.push(`metadata has ${metadata.length + 1} keys (with local_id); Stripe allows ${limits.metadataKeys}`);
-  for (const [key, value] of metadata) {
-    if (key.length > limits.metadataKeyLength) problems.push(`metadata key "${key.slice(0, 20)}…" is over ${limits.metadataKeyLength} characters`);
-    if (value.length > limits.metadataValueLength) problems.push(`metadata.${key} is over ${limits.metadataValueLength} characters`);
-  }
+  const problems = metadataLimitViolations(fields.metadata, limits);
   if ((fields.phone ?? '').length > limits.phoneLength) problems.push(`phone is over ${limits.phoneLength} characters`);
   if ((fields.name ?? '').length > limits.nameLength) problems.push(`name is over ${limits.nameLength} characters`);
   return problems;

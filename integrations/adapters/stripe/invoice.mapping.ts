@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { localIdFromMetadata, metadataLimitViolations } from './metadata.js';
 import type { FlatFields } from '../../../core/catalogs/contract.js';
 import { syncedMetadataOf, type InvoiceLine, type InvoiceStatus, type SyncedInvoice } from '../../../core/catalogs/invoice.js';
 import type { ReceivedChange } from '../../registry/adapter.js';
@@ -106,20 +107,13 @@ export function fromStripeInvoice(invoice: Stripe.Invoice, options: InvoiceMappi
 }
 
 export function invoiceLocalIdOf(invoice: Stripe.Invoice): string | undefined {
-  const localId = invoice.metadata?.local_id;
-  return localId && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(localId) ? localId.toLowerCase() : undefined;
+  return localIdFromMetadata(invoice.metadata);
 }
 
 /** What Stripe would reject in an invoice with these fields, or nothing. */
 export function stripeInvoiceLimitViolations(fields: SyncedInvoice): string[] {
   const limits = STRIPE_INVOICE_LIMITS;
-  const problems: string[] = [];
-  const metadata = Object.entries(fields.metadata);
-  if (metadata.length + 1 > limits.metadataKeys) problems.push(`metadata has ${metadata.length + 1} keys (with local_id); Stripe allows ${limits.metadataKeys}`);
-  for (const [key, value] of metadata) {
-    if (key.length > limits.metadataKeyLength) problems.push(`metadata key "${key.slice(0, 20)}…" is over ${limits.metadataKeyLength} characters`);
-    if (value.length > limits.metadataValueLength) problems.push(`metadata.${key} is over ${limits.metadataValueLength} characters`);
-  }
+  const problems = metadataLimitViolations(fields.metadata, limits);
   if (fields.lines.length > limits.lines) problems.push(`${fields.lines.length} lines; Stripe allows ${limits.lines}`);
   for (const line of fields.lines) if (line.description.length > limits.descriptionLength) problems.push(`a line description is over ${limits.descriptionLength} characters`);
   return problems;
