@@ -15,7 +15,6 @@ import { testStack, uniqueName } from './stack.js';
 import { startStripeProxy, type StripeProxy } from './stripe-proxy.js';
 import { localstripe } from './stripe-emulators.js';
 import { unpublishedOutbox } from './sync-tables.js';
-import { testBus } from './kafka.js';
 
 // Both processes as child processes (as in production), Stripe = localstripe behind the
 // Stripe-behaviour proxy, and what the fault suite needs around them: acknowledged writes logged
@@ -86,20 +85,6 @@ export async function startFaultRig(options: { stripeRateLimit: number; proxyRat
     return service;
   };
 
-  const bus = testBus();
-  /** Messages the processes' consumer groups have not consumed yet (outbound changes, inbound snapshots). */
-  const unconsumed = async (): Promise<number> => {
-    const groups = [
-      { group: `${env.KAFKA_GROUP_PREFIX}integration-stripe`, topic: env.TOPIC_CATALOG_CHANGES! },
-      { group: `${env.KAFKA_GROUP_PREFIX}catalog-gateway-inbound`, topic: env.TOPIC_INTEGRATION_INBOUND! },
-    ];
-    let total = 0;
-    for (const { group, topic } of groups) {
-      const lag = await bus.consumerLag(group, [topic]).catch(() => [{ lag: 1 }]); // broker restarting: not calm
-      total += lag.reduce((sum, part) => sum + part.lag, 0);
-    }
-    return total;
-  };
   const rig: FaultRig = {
     domain,
     proxy,
@@ -157,11 +142,8 @@ export async function startFaultRig(options: { stripeRateLimit: number; proxyRat
         const statuses: Record<string, number> = {};
         for (const mapping of current.mappings) statuses[mapping.status] = (statuses[mapping.status] ?? 0) + 1;
         const inFlight = current.mappings.some((mapping) => mapping.status !== 'SYNCED' && mapping.status !== 'FAILED');
-        // Changes still in Kafka count too: after a kill -9 the group waits out the dead member's
-        // session before a restarted process consumes, and nothing moves meanwhile.
-        const lag = await unconsumed();
         const key = JSON.stringify([current.locals, current.remotes, current.mappings, current.conflicts.length]);
-        if (pending > 0 || inFlight || lag > 0 || last?.key !== key) last = { key, since: Date.now() };
+        if (pending > 0 || inFlight || last?.key !== key) last = { key, since: Date.now() };
         // 3 s covers localstripe's ~1 s webhook delay and the inbound round trip.
         else if (Date.now() - last.since >= 3_000) return { snapshot: current, verdict: checkInvariants(current, log), statuses };
         if (Date.now() > deadline) throw new Error(`no quiescence within ${timeoutMs} ms (unpublished outbox rows: ${pending}, mappings: ${JSON.stringify(statuses)})`);
@@ -173,7 +155,6 @@ export async function startFaultRig(options: { stripeRateLimit: number; proxyRat
       await gateway?.stop();
       await proxy.close();
       await sql.end();
-      await bus.close();
     },
   };
   return rig;
