@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 
 // A gateway or integrations process as a separate child process (`node --import tsx <entry>`), as
-// it runs in production, so fault tests can kill -9 it. Its output is kept for failure messages.
+// it runs in production, so fault tests can kill -9 it. Its output is kept for failure messages,
+// and written whole to test-results/children/<kind>-<pid>.log for a failure found after the fact.
 
 export interface ChildService {
   /** What the ready line printed (the process's URL). */
@@ -25,8 +27,11 @@ export function startChildService(kind: keyof typeof entries, env: Record<string
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let exited = false;
+  mkdirSync('test-results/children', { recursive: true });
+  const logFile = createWriteStream(`test-results/children/${kind}-${child.pid}.log`);
   const exit = new Promise<void>((resolve) => child.once('exit', () => {
     exited = true;
+    logFile.end();
     resolve();
   }));
   const stopWith = async (signal: NodeJS.Signals) => {
@@ -39,6 +44,7 @@ export function startChildService(kind: keyof typeof entries, env: Record<string
       reject(new Error(`${entry} not ready after ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
+      logFile.write(chunk);
       output = (output + chunk.toString()).slice(-200_000);
       const match = ready.exec(output);
       if (match && timer) {
