@@ -65,6 +65,8 @@ const CONSUMER_CONNECTION_RETRY = { initialRetryTime: 100, maxRetryTime: 1_000, 
  * it cannot be interrupted; stopping must not hang on that, so the rest finishes in the background.
  */
 const DISCONNECT_WAIT_MS = 5_000;
+/** Backoff between attempts to replace a consumer kafkajs gave up on (see onCrash in subscribe). */
+const REPLACEMENT_RETRY = { initialMs: 500, maxMs: 5_000 };
 
 async function disconnectWithin(consumer: Consumer, groupId: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -181,36 +183,88 @@ export function createKafkaBus(config: KafkaBusConfig): MessageBus {
         });
       }
 
-      const consumer = consumerKafka.consumer({
-        groupId: options.groupId,
-        sessionTimeout: 10_000,
-        heartbeatInterval: 1_000,
-        maxWaitTimeInMs: 100, // the broker answers a fetch within 100 ms even when few bytes wait
-        retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
-      });
-      consumers.set(consumer, options.groupId);
-      if (options.startAtTimestamp !== undefined) await seekGroupToTime(options.groupId, options.topics, options.startAtTimestamp);
-      await consumer.connect().catch((error: unknown) => Promise.reject(explain(error)));
-      await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
-      await consumer.run({
-        partitionsConsumedConcurrently: options.concurrency ?? 1,
-        eachMessage: async ({ topic, partition, message }) => {
-          const incoming: IncomingMessage = {
-            topic,
-            partition,
-            offset: message.offset,
-            key: message.key ? message.key.toString('utf8') : null,
-            value: message.value ? message.value.toString('utf8') : '',
-            headers: headersOf(message.headers),
-            timestamp: Number(message.timestamp),
-          };
-          await options.handler(incoming);
-        },
-      });
+      const { groupId } = options;
+      if (options.startAtTimestamp !== undefined) await seekGroupToTime(groupId, options.topics, options.startAtTimestamp);
+      let stopped = false;
+      let replacementTimer: NodeJS.Timeout | undefined;
+
+      async function startConsumer(): Promise<Consumer> {
+        const consumer = consumerKafka.consumer({
+          groupId,
+          sessionTimeout: 10_000,
+          heartbeatInterval: 1_000,
+          maxWaitTimeInMs: 100, // the broker answers a fetch within 100 ms even when few bytes wait
+          retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
+        });
+        consumers.set(consumer, groupId);
+        consumer.on(consumer.events.CRASH, ({ payload }) => onCrash(consumer, payload.error, payload.restart));
+        try {
+          await consumer.connect();
+          await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+          await consumer.run({
+            partitionsConsumedConcurrently: options.concurrency ?? 1,
+            eachMessage: async ({ topic, partition, message }) => {
+              const incoming: IncomingMessage = {
+                topic,
+                partition,
+                offset: message.offset,
+                key: message.key ? message.key.toString('utf8') : null,
+                value: message.value ? message.value.toString('utf8') : '',
+                headers: headersOf(message.headers),
+                timestamp: Number(message.timestamp),
+              };
+              await options.handler(incoming);
+            },
+          });
+        } catch (error) {
+          consumers.delete(consumer);
+          await disconnectWithin(consumer, groupId);
+          throw explain(error);
+        }
+        return consumer;
+      }
+
+      // kafkajs restarts a crashed consumer only when it deems the error retriable. Some errors a
+      // broker restart produces are not (KafkaJSGroupCoordinatorNotFound while the restarted broker
+      // still loads its group metadata, KafkaJSTimeout, a handler's error marked non-retriable): the
+      // consumer then stops for good, silently, and sync with it. A sync consumer must never stop
+      // while its process runs, so such a crash is answered by a new consumer in the same group.
+      function onCrash(consumer: Consumer, error: Error, restart: boolean): void {
+        const context = { groupId, err: error, errorName: error.name };
+        if (restart) {
+          log.warn(context, 'consumer crashed; kafkajs restarts it');
+          return;
+        }
+        if (stopped || !consumers.has(consumer)) return;
+        log.error(context, 'consumer crashed on an error kafkajs does not retry; starting a new consumer in its place');
+        consumers.delete(consumer);
+        replace(consumer, REPLACEMENT_RETRY.initialMs);
+      }
+
+      function replace(crashed: Consumer, delayMs: number): void {
+        replacementTimer = setTimeout(() => {
+          void (async () => {
+            if (stopped) return;
+            await disconnectWithin(crashed, groupId);
+            try {
+              current = await startConsumer();
+              if (stopped) await disconnectWithin(current, groupId);
+              else log.info({ groupId }, 'replacement consumer running');
+            } catch (error) {
+              log.warn({ groupId, err: error, retryInMs: delayMs }, 'could not start a replacement consumer yet; retrying');
+              replace(crashed, Math.min(delayMs * 2, REPLACEMENT_RETRY.maxMs));
+            }
+          })();
+        }, delayMs);
+      }
+
+      let current = await startConsumer();
       return {
         async stop() {
-          consumers.delete(consumer);
-          await disconnectWithin(consumer, options.groupId);
+          stopped = true;
+          clearTimeout(replacementTimer);
+          consumers.delete(current);
+          await disconnectWithin(current, groupId);
         },
       };
     },
