@@ -167,5 +167,5 @@ describe('integrations process health and outages', () => {
       return result.customers.edges[0]?.node;
     }, 30_000, 'the customer to appear locally');
     expect(local).toMatchObject({ name: 'During outage', syncStates: [expect.objectContaining({ remoteId: customer.id })] });
-  }, 120_000);
+  }, 180_000); // restarting the broker alone took 46 s on this machine under load
 });
