@@ -8,8 +8,8 @@ import { localstripe, stripeMock } from '../support/stripe-emulators.js';
 import { describeAdapterContract } from './adapter-contract.js';
 
 // Stripe runs the adapter contract kit: customers on localstripe (stateful), invoices on stripe-mock
-// (request shapes only: localstripe cannot create an invoice for a customer without a subscription;
-// README, "Invoices and Stripe").
+// (request shapes only: localstripe creates an invoice only for a customer with a subscription and
+// moves none of the lifecycle's later steps; README, "Invoices and Stripe").
 
 const ls = localstripe();
 const secret = 'whsec_contract_kit_secret';
