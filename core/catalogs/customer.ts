@@ -153,10 +153,22 @@ export function syncedCustomerOf(customer: { [Field in CustomerFieldName]?: unkn
   ) as SyncedCustomer;
 }
 
+/**
+ * The stored forms, where a nullable field that a snapshot lacks reads as null: a snapshot written
+ * before the field existed (in a topic, the outbox or the dead-letter topic during an upgrade) still
+ * parses, so adding a nullable synced field needs no new envelope version.
+ */
+function storedShapeOfOlderSnapshots() {
+  const shape = shapeOf('stored');
+  return Object.fromEntries(
+    Object.entries(shape).map(([field, schema]) => [field, (schema as z.ZodType).safeParse(null).success ? (schema as z.ZodType).default(null) : schema]),
+  ) as typeof shape;
+}
+
 /** The customer as change envelopes carry it (`data`): every column, dates as ISO strings. */
 export const customerSnapshotSchema = z.object({
   id: z.uuid(),
-  ...shapeOf('stored'),
+  ...storedShapeOfOlderSnapshots(),
   version: z.number().int().positive(),
   createdAt: z.iso.datetime({ offset: true }),
   updatedAt: z.iso.datetime({ offset: true }),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SyncedCustomer } from '../../core/catalogs/customer.js';
+import { syncedCustomerOf, type SyncedCustomer } from '../../core/catalogs/customer.js';
 import type { SyncedInvoice } from '../../core/catalogs/invoice.js';
 import { stripeCustomers } from '../../integrations/adapters/stripe/customers.js';
 import { listStripeEvents, verifyStripeWebhook } from '../../integrations/adapters/stripe/inbound.js';
@@ -14,7 +14,8 @@ import { describeAdapterContract } from './adapter-contract.js';
 const ls = localstripe();
 const secret = 'whsec_contract_kit_secret';
 
-const customer = (): SyncedCustomer => ({
+// Through syncedCustomerOf (fields not named are null), so a new synced field needs no change here.
+const customer = (): SyncedCustomer => syncedCustomerOf({
   email: `kit-${randomUUID().slice(0, 8)}@example.com`,
   name: 'Kit',
   phone: '+1 555 0100',
