@@ -144,7 +144,10 @@ describe('an invoice created in localstripe reaches the catalog', () => {
   it('through catch-up, when it was made while the integrations process was down', async () => {
     const customer = await subscribedCustomer('inv-caught');
     await integrations.stop();
-    const first = await startTestIntegrations(topics, { STRIPE_CATCHUP_INTERVAL_S: '3600' }); // sets the cursor at start
+    const startedAt = new Date();
+    const first = await startTestIntegrations(topics, { STRIPE_CATCHUP_INTERVAL_S: '3600' });
+    // Its pass at start sets the catch-up cursor (a pass cut short by stop would leave it unset).
+    await eventually(async () => ((await db.prisma.syncCursor.count({ where: { name: { startsWith: 'catch-up:stripe:' }, updatedAt: { gte: startedAt } } })) > 0 ? true : undefined), 45_000, 'the catch-up cursor to be set');
     await first.stop();
     await stripe.invoiceItems.create({ customer: customer.remoteId, currency: 'usd', amount: 900, description: 'Made while down' });
     const remote = await stripe.invoices.create({ customer: customer.remoteId });
