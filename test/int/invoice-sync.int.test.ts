@@ -71,6 +71,7 @@ async function invoiceEventIds(remoteId: string, type: string): Promise<string[]
   return events.data.filter((event) => (event.data.object as { id?: string }).id === remoteId).map((event) => event.id);
 }
 
+const byDescription = (a: { description: string | null }, b: { description: string | null }) => (a.description ?? '').localeCompare(b.description ?? '');
 const planLine = (planName: string) => ({ description: planName, quantity: 1, unitAmount: 0, amount: 0 });
 
 describe('a draft invoice created locally reaches localstripe', () => {
@@ -87,22 +88,31 @@ describe('a draft invoice created locally reaches localstripe', () => {
     const remoteId = await syncedRemoteId('invoice', invoice.id);
     const remote = (await stripe.invoices.retrieve(remoteId)) as Stripe.Invoice;
     expect(remote).toMatchObject({ status: 'draft', customer: customer.remoteId, currency: 'usd', total: 4100 });
-    // Our pending items, each with its exact quantity and unit amount, after the subscription's line
-    // (localstripe adds it to every invoice of a subscribed customer; real Stripe does not).
-    expect(remote.lines.data.map((line) => ({ description: line.description, amount: line.amount, metadata: line.metadata }))).toEqual([
-      { description: customer.planName, amount: 0, metadata: {} },
+    // The subscription's line first (localstripe adds it to every invoice of a subscribed customer;
+    // real Stripe does not), then our pending items, each with its exact quantity and unit amount.
+    // localstripe orders pending items newest first by the second they were made in, so two items
+    // made across a second boundary come back in the other order: compared as a set.
+    const remoteLines = remote.lines.data.map((line) => ({ description: line.description, amount: line.amount, metadata: line.metadata }));
+    expect(remoteLines[0]).toEqual({ description: customer.planName, amount: 0, metadata: {} });
+    expect(remoteLines.slice(1).sort(byDescription)).toEqual([
       { description: 'Seats', amount: 3600, metadata: { quantity: '3', unit_amount: '1200' } },
       { description: 'Setup', amount: 500, metadata: { quantity: '1', unit_amount: '500' } },
     ]);
 
-    // localstripe's invoice.created (about 1 s later) is read back: the one difference from what we
-    // sent, the subscription's line, is applied locally; our own lines come back unchanged.
-    const expected = [planLine(customer.planName), ...lines.map((line) => ({ ...line, amount: line.quantity * line.unitAmount }))];
+    // localstripe's invoice.created (about 1 s later) is read back and applied: the local lines are
+    // then exactly localstripe's (its subscription line added; ours unchanged, in its order).
     const converged = await eventually(async () => {
       const local = (await data(gateway.url, GetInvoice, { id: invoice.id })).invoice;
       return local?.version === 2 ? local : undefined;
     }, 15_000, 'the invoice.created read-back to be applied');
-    expect(converged).toMatchObject({ status: 'DRAFT', currency: 'usd', total: 4100, lines: expected, syncStates: [{ integration: 'stripe', status: 'SYNCED', remoteId }] });
+    const amountOf = (line: { description: string | null }) => lines.find((each) => each.description === line.description);
+    expect(converged).toMatchObject({
+      status: 'DRAFT',
+      currency: 'usd',
+      total: 4100,
+      lines: remoteLines.map((line, index) => (index === 0 ? planLine(customer.planName) : { ...amountOf(line)!, amount: line.amount })),
+      syncStates: [{ integration: 'stripe', status: 'SYNCED', remoteId }],
+    });
 
     // Nothing goes back and forth: the applied change is not sent to Stripe again, and no second
     // Stripe invoice exists for the customer.
@@ -113,6 +123,25 @@ describe('a draft invoice created locally reaches localstripe', () => {
     expect((await data(gateway.url, GetInvoice, { id: invoice.id })).invoice?.version).toBe(2);
     expect((await stripe.invoices.list({ customer: customer.remoteId, limit: 10 })).data.map((each) => each.id)).toEqual([remoteId]);
     expect((await stripe.invoices.retrieve(remoteId)).lines.data).toHaveLength(3);
+  });
+});
+
+describe('a draft invoice of a customer without a subscription', () => {
+  it('is FAILED with localstripe\'s 404 "No upcoming invoices for customer" (its items stay pending there)', async () => {
+    const result = await data(gateway.url, CreateCustomer, { input: { email: `${uniqueName('inv-nosub')}@example.com` } });
+    if (result.createCustomer.__typename !== 'CreateCustomerSuccess') throw new Error(JSON.stringify(result.createCustomer));
+    const customerId = result.createCustomer.customer.id;
+    const remoteCustomerId = await syncedRemoteId('customer', customerId);
+    const created = await data(gateway.url, CreateInvoice, { input: { customerId, currency: 'usd', lines: [{ description: 'Seats', quantity: 1, unitAmount: 100 }] } });
+    if (created.createInvoice.__typename !== 'CreateInvoiceSuccess') throw new Error(JSON.stringify(created.createInvoice));
+    const invoiceId = created.createInvoice.invoice.id;
+    const failed = await eventually(async () => {
+      const row = await mapping('invoice', invoiceId);
+      return row?.status === 'FAILED' ? row : undefined;
+    }, 15_000, 'the invoice to be FAILED');
+    expect(failed.lastError).toContain('No upcoming invoices for customer');
+    expect(failed.remoteId).toBeNull();
+    expect((await stripe.invoices.list({ customer: remoteCustomerId, limit: 10 })).data).toEqual([]);
   });
 });
 
