@@ -1,7 +1,6 @@
-import type { SnapshotOf } from '../../core/catalogs/index.js';
 import type { PrismaClient } from '../../core/db/prisma.js';
 import type { SyncRun } from '../../core/db/generated/client.js';
-import { CUSTOMER_CATALOG, flattenCustomer, syncedCustomerOf } from '../../core/catalogs/customer.js';
+import { CUSTOMER_CATALOG, customerSnapshotOf, flattenCustomer, syncedCustomerOf } from '../../core/catalogs/customer.js';
 import { newChangeEnvelope, ORIGIN_LOCAL } from '../../core/events/envelope.js';
 import type { MessageBus } from '../../core/kafka/bus.js';
 import { getLogger } from '../../core/logger.js';
@@ -97,7 +96,7 @@ export async function runReconcile(deps: ReconcileRunDeps, run: SyncRun, ctx: Ru
           version: customer.version,
           origin: ORIGIN_LOCAL,
           occurredAt: customer.updatedAt,
-          data: { id: customer.id, email: customer.email, name: customer.name, phone: customer.phone, address: customer.address as SnapshotOf<'customer'>['address'], metadata: customer.metadata as SnapshotOf<'customer'>['metadata'], version: customer.version, createdAt: customer.createdAt.toISOString(), updatedAt: customer.updatedAt.toISOString(), deletedAt: customer.deletedAt?.toISOString() ?? null },
+          data: customerSnapshotOf(customer),
           resyncFor: integration,
         });
         await deps.bus.publish(deps.bulkChangesTopic, [{ key: customer.id, value: JSON.stringify(envelope), headers: { 'event-id': envelope.id } }]);

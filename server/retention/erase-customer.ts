@@ -1,4 +1,5 @@
-import type { PrismaClient } from '../../core/db/prisma.js';
+import { Prisma, type PrismaClient } from '../../core/db/prisma.js';
+import { columnName, erasableCustomerColumns } from '../catalog/customers/customer-columns.js';
 import { getLogger } from '../../core/logger.js';
 import type { CustomerStore } from '../catalog/customers/customer-store.js';
 import { NotFoundError } from '../errors.js';
@@ -32,7 +33,7 @@ export async function eraseCustomer(prisma: PrismaClient, customers: CustomerSto
     prisma.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM id_mapping WHERE local_id = ${id}::uuid AND remote_id IS NOT NULL AND base IS NOT NULL AND status <> 'FAILED'`;
   for (let waited = 0; waited < WAIT_MS && Number((await inFlight())[0]!.n) > 0; waited += 200) await sleep(200);
   await prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`UPDATE customer SET email = ${erasedEmail(id)}, name = NULL, phone = NULL, address = NULL, metadata = NULL WHERE id = ${id}::uuid`;
+    await tx.$executeRaw`UPDATE customer SET email = ${erasedEmail(id)}, ${Prisma.join(erasableCustomerColumns().map((column) => Prisma.sql`${columnName(column)} = NULL`), ', ')} WHERE id = ${id}::uuid`;
     // A base still in flight (the integration is down) is kept so the remote delete still happens.
     await tx.$executeRaw`UPDATE id_mapping SET pending_request = NULL, parked_change = NULL, last_error = NULL,
                            base = CASE WHEN remote_id IS NOT NULL AND status <> 'FAILED' THEN base ELSE NULL END WHERE local_id = ${id}::uuid`;

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { getLogger } from '../../core/logger.js';
+import { erasableCustomerColumns } from '../catalog/customers/customer-columns.js';
 
 const log = getLogger('retention');
 
@@ -21,7 +22,7 @@ export async function pruneRetention(pool: pg.Pool, days: number): Promise<Prune
   const processed = await pool.query(`DELETE FROM processed_event WHERE processed_at < now() - $1::interval`, [cutoff]);
   const conflicts = await pool.query(`DELETE FROM sync_conflict WHERE created_at < now() - $1::interval`, [cutoff]);
   const tombstones = await pool.query(
-    `UPDATE customer SET email = 'erased-' || id || '@erased.invalid', name = NULL, phone = NULL, address = NULL, metadata = NULL
+    `UPDATE customer SET email = 'erased-' || id || '@erased.invalid', ${erasableCustomerColumns().map((column) => `${column.column} = NULL`).join(', ')}
       WHERE deleted_at < now() - $1::interval AND email NOT LIKE 'erased-%@erased.invalid'`,
     [cutoff],
   );

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SyncedCustomer } from '../../core/catalogs/customer.js';
+import { syncedCustomerOf, type SyncedCustomer } from '../../core/catalogs/customer.js';
 import type { SyncedInvoice } from '../../core/catalogs/invoice.js';
 import { stripeCustomers } from '../../integrations/adapters/stripe/customers.js';
 import { listStripeEvents, verifyStripeWebhook } from '../../integrations/adapters/stripe/inbound.js';
@@ -8,13 +8,14 @@ import { localstripe, stripeMock } from '../support/stripe-emulators.js';
 import { describeAdapterContract } from './adapter-contract.js';
 
 // Stripe runs the adapter contract kit: customers on localstripe (stateful), invoices on stripe-mock
-// (request shapes only: localstripe cannot create an invoice for a customer without a subscription;
-// README, "Invoices and Stripe").
+// (request shapes only: localstripe creates an invoice only for a customer with a subscription and
+// moves none of the lifecycle's later steps; README, "Invoices and Stripe").
 
 const ls = localstripe();
 const secret = 'whsec_contract_kit_secret';
 
-const customer = (): SyncedCustomer => ({
+// Through syncedCustomerOf (fields not named are null), so a new synced field needs no change here.
+const customer = (): SyncedCustomer => syncedCustomerOf({
   email: `kit-${randomUUID().slice(0, 8)}@example.com`,
   name: 'Kit',
   phone: '+1 555 0100',

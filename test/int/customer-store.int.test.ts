@@ -1,6 +1,10 @@
+import { readFile } from 'node:fs/promises';
+import internals from '@prisma/internals';
 import { afterAll, describe, expect, it } from 'vitest';
+import { customerFields } from '../../core/catalogs/customer.js';
 import { createDatabase } from '../../core/db/prisma.js';
 import { parseChangeEnvelope } from '../../core/events/envelope.js';
+import { customerColumns } from '../../server/catalog/customers/customer-columns.js';
 import { customerSnapshot } from '../../server/catalog/customers/customer-snapshot.js';
 import { CustomerStore } from '../../server/catalog/customers/customer-store.js';
 import { EmailTakenError, NotFoundError } from '../../server/errors.js';
@@ -62,5 +66,21 @@ describe('CustomerStore one-statement update and delete', () => {
     ).rejects.toThrow('abort');
     expect(await db.prisma.customer.findUniqueOrThrow({ where: { id: created.id } })).toMatchObject({ name: null, version: 1 });
     expect(await eventsOf(created.id)).toHaveLength(1);
+  });
+});
+
+describe('the store\'s columns, derived from the contract', () => {
+  it('are, for every synced field, the Customer model\'s column (Prisma\'s @map) with the type and nullability Postgres has', async () => {
+    const dmmf = await internals.getDMMF({ datamodel: await readFile('prisma/schema.prisma', 'utf8') });
+    const model = dmmf.datamodel.models.find((candidate) => candidate.name === 'Customer')!;
+    const live = await db.prisma.$queryRaw<Array<{ column_name: string; udt_name: string; is_nullable: string }>>`
+      SELECT column_name, udt_name, is_nullable FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'customer'`;
+    const udt: Record<string, string> = { text: 'text', jsonb: 'jsonb', integer: 'int4', boolean: 'bool' };
+    expect(customerColumns.map(({ field }) => field)).toEqual(Object.keys(customerFields));
+    for (const column of customerColumns) {
+      const prismaField = model.fields.find((field) => field.name === column.field)!;
+      expect(column.column, column.field).toBe(prismaField.dbName ?? prismaField.name);
+      expect(live.find((row) => row.column_name === column.column), column.field).toEqual({ column_name: column.column, udt_name: udt[column.sqlType], is_nullable: column.nullable ? 'YES' : 'NO' });
+    }
   });
 });

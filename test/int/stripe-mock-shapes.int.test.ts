@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncedCustomerOf } from '../../core/catalogs/customer.js';
 import { createDatabase } from '../../core/db/prisma.js';
 import { randomUUID } from 'node:crypto';
 import { fetchStripeCustomer, stripeCustomers } from '../../integrations/adapters/stripe/customers.js';
@@ -73,7 +74,7 @@ describe('outbound requests have the shape Stripe\'s API accepts (stripe-mock)',
     const stripe = stripeMock();
     const outbound = stripeCustomers(stripe);
     const localId = randomUUID();
-    const fields = { email: 'shape@example.com', name: 'Shape', phone: '+1 555 0100', address: { line1: '1 Main St', line2: null, city: 'Springfield', state: 'IL', postalCode: '62701', country: 'US' }, metadata: { plan: 'pro' } };
+    const fields = syncedCustomerOf({ email: 'shape@example.com', name: 'Shape', phone: '+1 555 0100', address: { line1: '1 Main St', line2: null, city: 'Springfield', state: 'IL', postalCode: '62701', country: 'US' }, metadata: { plan: 'pro' } });
     const { remoteId } = await outbound.create({ catalog: 'customer', localId, fields, idempotencyKey: `shape-create-${localId}` });
     const after = { ...fields, name: null, phone: null, address: null, metadata: { tier: 'gold' } };
     const patch = { email: 'shape2@example.com', name: null, phone: null, address: null, 'metadata.plan': null, 'metadata.tier': 'gold' };

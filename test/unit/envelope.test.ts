@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { customerSnapshotSchema } from '../../core/catalogs/customer.js';
 import { changeKindOf, ENVELOPE_SCHEMA_VERSION, newChangeEnvelope, parseChangeEnvelope } from '../../core/events/envelope.js';
 
-const customer = {
+// Built through the contract's schema, so a new nullable synced field needs no change here.
+const customer = customerSnapshotSchema.parse({
   id: '6f1c7f5e-8a53-4b3c-9a51-0f5b3c1e2d11',
   email: 'a@example.com',
   name: null,
@@ -12,7 +14,7 @@ const customer = {
   createdAt: '2026-11-27T10:00:00.000Z',
   updatedAt: '2026-11-27T10:00:01.000Z',
   deletedAt: null,
-};
+});
 
 describe('change envelope', () => {
   const envelope = newChangeEnvelope({ kind: 'updated', catalog: 'customer', entityId: customer.id, version: 3, origin: 'local', data: customer });
@@ -28,6 +30,14 @@ describe('change envelope', () => {
     const { schemaVersion: _, ...previous } = envelope;
     expect(parseChangeEnvelope(JSON.stringify(previous))).toEqual(envelope);
     expect(parseChangeEnvelope(JSON.stringify({ ...previous, schemaVersion: 1 }))).toEqual(envelope);
+  });
+
+  it('reads a customer snapshot written before a nullable synced field existed as that field null (no new version needed)', () => {
+    const { phone: _, ...older } = customer;
+    expect(parseChangeEnvelope(JSON.stringify({ ...envelope, data: older }))).toEqual(envelope);
+    // A required field (email) has no such default: a snapshot without it does not fit.
+    const { email: __, ...noEmail } = customer;
+    expect(() => parseChangeEnvelope(JSON.stringify({ ...envelope, data: noEmail }))).toThrow(/data/);
   });
 
   it('refuses a schema version it does not know, and data that does not fit the catalog', () => {

@@ -7,9 +7,9 @@ import { stripeInvoices } from './invoices.js';
 
 // Request shapes of every invoice transition, checked by stripe-mock against Stripe's OpenAPI spec
 // (an unknown or ill-typed parameter is a 400 there). stripe-mock is stateless: it answers with
-// fixtures, so these check what we send, not what Stripe would then hold. localstripe cannot take
-// these calls: its POST /v1/invoices answers 404 "No upcoming invoices for customer" for a customer
-// without a subscription, and it has no finalize and no paid_out_of_band (README, "Invoices").
+// fixtures, so these check what we send, not what Stripe would then hold. localstripe takes only the
+// create (for a customer with a subscription: test/int/invoice-sync.int.test.ts); it replaces no
+// lines, has no finalize and no paid_out_of_band (test/int/stripe-emulators.int.test.ts, README).
 
 const invoices = stripeInvoices(stripeMock(), { dueDates: true });
 

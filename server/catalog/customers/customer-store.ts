@@ -5,6 +5,7 @@ import { EmailTakenError, NotFoundError } from '../../errors.js';
 import { randomUUID } from 'node:crypto';
 import { appendToOutbox, outboxRecord } from '../../outbox/append.js';
 import type { CreateCustomerInput, UpdateCustomerInput } from './customer-input.js';
+import { columnName, columnValue, customerColumns } from './customer-columns.js';
 import { customerSnapshot } from './customer-snapshot.js';
 
 export { CUSTOMER_CATALOG } from '../../../core/catalogs/customer.js';
@@ -40,26 +41,21 @@ export class CustomerStore {
    */
   async create(input: CreateCustomerInput, source: ChangeSource = LOCAL): Promise<Customer> {
     const now = new Date();
-    const customer: Customer = {
+    const customer = {
       id: randomUUID(),
-      email: input.email,
-      name: input.name ?? null,
-      phone: input.phone ?? null,
-      address: (input.address ?? null) as Customer['address'],
-      metadata: (input.metadata ?? null) as Customer['metadata'],
+      ...Object.fromEntries(customerColumns.map(({ field }) => [field, input[field] ?? null])),
       version: 1,
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
-    };
+    } as Customer;
     const event = outboxRecord(this.changesTopic, this.envelope('created', customer, source));
-    const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
     try {
       await this.prisma.$executeRaw`
         WITH row AS (
-          INSERT INTO customer (id, email, name, phone, address, metadata, version, created_at, updated_at)
-          VALUES (${customer.id}::uuid, ${customer.email}, ${customer.name}, ${customer.phone}, ${json(customer.address)}::jsonb,
-                  ${json(customer.metadata)}::jsonb, 1, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)
+          INSERT INTO customer (id, ${Prisma.join(customerColumns.map(columnName), ', ')}, version, created_at, updated_at)
+          VALUES (${customer.id}::uuid, ${Prisma.join(customerColumns.map((column) => columnValue(column, customer[column.field])), ', ')},
+                  1, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)
           RETURNING id)
         INSERT INTO outbox_event (event_id, topic, key, payload)
         SELECT ${event.eventId}::uuid, ${event.topic}, ${event.key}, ${event.payload}::jsonb FROM row`;
@@ -98,7 +94,7 @@ export class CustomerStore {
   }
 
   async createIn(tx: Tx, input: CreateCustomerInput, source: ChangeSource): Promise<Customer> {
-    const customer = await tx.customer.create({ data: { ...toData(input), email: input.email } });
+    const customer = await tx.customer.create({ data: toData(input) as Prisma.CustomerUncheckedCreateInput });
     await this.record(tx, 'created', customer, source);
     return customer;
   }
@@ -109,12 +105,9 @@ export class CustomerStore {
    * as `resyncIn` expects, and the outbox row is built from the updated row by the same statement.
    */
   updateIn(tx: Tx, id: string, input: UpdateCustomerInput, source: ChangeSource): Promise<Customer> {
-    const sets: Prisma.Sql[] = [];
-    if (input.email !== undefined) sets.push(Prisma.sql`email = ${input.email}`);
-    if (input.name !== undefined) sets.push(Prisma.sql`name = ${input.name}`);
-    if (input.phone !== undefined) sets.push(Prisma.sql`phone = ${input.phone}`);
-    if (input.address !== undefined) sets.push(Prisma.sql`address = ${jsonText(input.address)}::jsonb`);
-    if (input.metadata !== undefined) sets.push(Prisma.sql`metadata = ${jsonText(input.metadata)}::jsonb`);
+    const sets = customerColumns
+      .filter(({ field }) => input[field] !== undefined)
+      .map((column) => Prisma.sql`${columnName(column)} = ${columnValue(column, input[column.field])}`);
     return this.changeRow(tx, 'updated', id, new Date(), sets, source, input.email ?? undefined);
   }
 
@@ -128,6 +121,8 @@ export class CustomerStore {
    * `UPDATE … RETURNING` the live row (version + 1, updated_at = now) and `INSERT` its outbox event,
    * whose snapshot Postgres builds from the updated row (`jsonb_build_object`, the same fields and
    * formats as `customerSnapshot`), in one `WITH` statement: atomic as any statement, one round trip.
+   * The synced fields' columns come from the contract (customer-columns.ts); jsonb_build_object takes
+   * at most 100 arguments, so up to 45 synced fields beside the five fixed ones.
    * The event's size is not re-checked here (unlike `outboxRecord`): validated input bounds a
    * snapshot to tens of kilobytes, far under MAX_EVENT_BYTES.
    */
@@ -155,12 +150,11 @@ export class CustomerStore {
           INSERT INTO outbox_event (event_id, topic, key, payload)
           SELECT ${envelope.id}::uuid, ${this.changesTopic}, ${id},
                  ${JSON.stringify(envelope)}::jsonb || jsonb_build_object('version', row.version, 'data', jsonb_build_object(
-                   'id', row.id, 'email', row.email, 'name', row.name, 'phone', row.phone,
-                   'address', row.address, 'metadata', row.metadata, 'version', row.version,
+                   'id', row.id, ${Prisma.join(customerColumns.map(({ field, column }) => Prisma.raw(`'${field}', row.${column}`)), ', ')}, 'version', row.version,
                    'createdAt', ${utc(Prisma.raw('row.created_at'))}, 'updatedAt', ${utc(Prisma.raw('row.updated_at'))},
                    'deletedAt', ${utc(Prisma.raw('row.deleted_at'))}))
           FROM row)
-        SELECT id, email, name, phone, address, metadata, version, created_at, updated_at, deleted_at FROM row`;
+        SELECT * FROM row`;
     } catch (error) {
       if (email && isUniqueViolation(error)) throw new EmailTakenError(email);
       throw error;
@@ -169,16 +163,12 @@ export class CustomerStore {
     if (!row) throw new NotFoundError('Customer', id);
     return {
       id: row.id,
-      email: row.email,
-      name: row.name,
-      phone: row.phone,
-      address: row.address,
-      metadata: row.metadata,
+      ...Object.fromEntries(customerColumns.map(({ field, column }) => [field, row[column]])),
       version: row.version,
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
       deletedAt: row.deleted_at === null ? null : new Date(row.deleted_at),
-    };
+    } as Customer;
   }
 
   /** Runs `work` in a transaction, turning a live-email unique violation into EmailTakenError. */
@@ -214,33 +204,23 @@ export class CustomerStore {
   }
 }
 
-/** A customer row as the one-statement update returns it (column names). */
-interface CustomerRow {
+/** A customer row as the one-statement update returns it (column names; the synced fields' by customerColumns). */
+type CustomerRow = Record<string, unknown> & {
   id: string;
-  email: string;
-  name: string | null;
-  phone: string | null;
-  address: Customer['address'];
-  metadata: Customer['metadata'];
   version: number;
   created_at: Date | string;
   updated_at: Date | string;
   deleted_at: Date | string | null;
-}
+};
 
-/** A JSON column's new value as text for `::jsonb` (null clears the column). */
-function jsonText(value: unknown): string | null {
-  return value === null ? null : JSON.stringify(value);
-}
-
-function toData(input: UpdateCustomerInput) {
-  return {
-    ...(input.email !== undefined ? { email: input.email } : {}),
-    ...(input.name !== undefined ? { name: input.name } : {}),
-    ...(input.phone !== undefined ? { phone: input.phone } : {}),
-    ...(input.address !== undefined ? { address: jsonOrNull(input.address) } : {}),
-    ...(input.metadata !== undefined ? { metadata: jsonOrNull(input.metadata) } : {}),
-  };
+/** The input's fields as Prisma model data (a JSON column's null is Prisma.DbNull). */
+function toData(input: UpdateCustomerInput): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const { field, sqlType } of customerColumns) {
+    const value = input[field];
+    if (value !== undefined) data[field] = sqlType === 'jsonb' ? jsonOrNull(value as Prisma.InputJsonValue | null) : value;
+  }
+  return data;
 }
 
 function jsonOrNull(value: Prisma.InputJsonValue | null): Prisma.InputJsonValue | typeof Prisma.DbNull {
