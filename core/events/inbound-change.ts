@@ -35,13 +35,18 @@ function inboundOf<C extends CatalogName>(catalog: C) {
      * Reference fields hold local ids (the integrations core translated them).
      */
     data: (catalogs[catalog].carriedSchema as z.ZodType<Partial<SyncedOf<C>>>).optional(),
+    /**
+     * References whose target was linked to nothing when the object was read (field -> remote id):
+     * left out of `data`, translated by the gateway when it applies the change (core/sync/references.ts).
+     */
+    remoteReferences: z.record(z.string(), z.string().min(1)).optional(),
   });
 }
 
 const [firstCatalog, ...otherCatalogs] = catalogNames;
 export const inboundChangeSchema = z.discriminatedUnion('catalog', [inboundOf(firstCatalog!), ...otherCatalogs.map(inboundOf)]);
 
-export type InboundChangeOf<C extends CatalogName> = z.infer<z.ZodObject<typeof inboundFields>> & { catalog: C; data?: Partial<SyncedOf<C>> };
+export type InboundChangeOf<C extends CatalogName> = z.infer<z.ZodObject<typeof inboundFields>> & { catalog: C; data?: Partial<SyncedOf<C>>; remoteReferences?: Record<string, string> };
 export type InboundChange = { [C in CatalogName]: InboundChangeOf<C> }[CatalogName];
 
 export function parseInboundChange(value: string): InboundChange {

@@ -7,7 +7,7 @@ import { baseOf, findLink, findLinkByRemote, type Link, type RemoteAccount } fro
 import { diffFields } from '../../core/sync/merge.js';
 import type { ReceivedChange, VerifiedWebhook, WebhookRequest } from '../registry/adapter.js';
 import type { ResolvedAdapter } from '../registry/registry.js';
-import { publishSnapshot, readRemoteSnapshot } from './remote-snapshot.js';
+import { publishSnapshot, readPendingReferences, readRemoteSnapshot } from './remote-snapshot.js';
 
 export interface WebhookIntakeDeps {
   prisma: PrismaClient;
@@ -69,8 +69,10 @@ export async function takeRemoteEvent(adapter: ResolvedAdapter, webhook: Verifie
     }
     const eventId = webhook.changes.length > 1 ? `${webhook.eventId}#${index}` : webhook.eventId;
     const snapshot = await readRemoteSnapshot(deps.prisma, adapter, account, { eventId, catalog: received.catalog, remoteId: received.remoteId, kind: received.kind, occurredAt: received.occurredAt });
-    await publishSnapshot(deps.bus, deps.inboundTopic, snapshot);
+    const referenced = await readPendingReferences(deps.prisma, adapter, account, snapshot);
+    await publishSnapshot(deps.bus, deps.inboundTopic, snapshot, referenced);
     published += 1;
+    if (referenced.length > 0) log.info({ ...context, referenced: referenced.map((each) => `${each.catalog} ${each.remoteId}`) }, 'published the snapshots of referenced objects not linked yet ahead of it');
     log.info({ ...context, mark: snapshot.mark, observed: snapshot.kind }, 'published remote snapshot');
   }
 

@@ -3,6 +3,7 @@ import type { InboundChangeOf } from '../../core/events/inbound-change.js';
 import { recordConflicts, type ConflictRecord } from '../../core/sync/conflicts.js';
 import { baseOf, fieldMarksOf, liveLinkOf, lockByLocal, lockByRemote, updateLink, upsertLink, type Link, type Tx } from '../../core/sync/link-store.js';
 import { diffFields, mergeInbound, type ConflictPolicy } from '../../core/sync/merge.js';
+import { resolvePendingReferences } from '../../core/sync/references.js';
 import type { InboundPort } from './inbound-port.js';
 
 export type InboundOutcome =
@@ -29,8 +30,10 @@ export async function applyInboundChange<C extends CatalogName, Entity>(port: In
       skipDuplicates: true,
     });
     if (first.count === 0) return { result: 'duplicate' };
+    const data = await resolvePendingReferences(tx, change.catalog, change.integration, change.data, change.remoteReferences);
+    const resolved = data === change.data ? change : { ...change, data };
     const link = await lockByRemote(tx, change.integration, change.remoteId);
-    return link ? applyToLinked(port, tx, change, link, options) : applyToUnlinked(port, tx, change, options);
+    return link ? applyToLinked(port, tx, resolved, link, options) : applyToUnlinked(port, tx, resolved, options);
   }, change);
 }
 

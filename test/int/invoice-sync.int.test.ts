@@ -1,11 +1,11 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../core/db/prisma.js';
-import { CreateCustomer, CreateInvoice, GetInvoice, ListInvoices } from '../graphql/operations.js';
+import { CreateCustomer, CreateInvoice, GetInvoice, ListCustomers, ListInvoices } from '../graphql/operations.js';
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, uniqueTopics } from '../support/gateway.js';
 import { data } from '../support/graphql-client.js';
-import { startTestIntegrations } from '../support/integrations.js';
+import { startTestIntegrations, testWebhookSecret } from '../support/integrations.js';
 import { testStack, uniqueName } from '../support/stack.js';
 import { localstripe } from '../support/stripe-emulators.js';
 import { giveLocalstripeSubscription } from '../support/localstripe-subscription.js';
@@ -197,4 +197,35 @@ describe('an invoice created in localstripe reaches the catalog', () => {
       syncStates: [{ integration: 'stripe', status: 'SYNCED', remoteId: remote.id }],
     });
   }, 120_000);
+
+  it('before its customer: an invoice.created handled ahead of the customer.created links the customer first', async () => {
+    // Both made in Stripe while the integrations process is down (localstripe's webhooks for them
+    // are lost) and catch-up off: only the invoice's event is delivered, as a retry from Stripe
+    // would be. Its customer is linked to nothing here, so the invoice alone could not be applied.
+    await integrations.stop();
+    const email = `${uniqueName('inv-first')}@example.com`;
+    const remoteCustomer = await stripe.customers.create({ email, name: 'Invoice came first' });
+    await giveLocalstripeSubscription(stripe, remoteCustomer.id);
+    await stripe.invoiceItems.create({ customer: remoteCustomer.id, currency: 'usd', amount: 700, description: 'Ahead of its customer' });
+    const remote = await stripe.invoices.create({ customer: remoteCustomer.id });
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // localstripe's deliveries, to no one
+    integrations = await startTestIntegrations(topics, { STRIPE_CATCHUP_INTERVAL_S: '0' });
+
+    const [eventId] = await invoiceEventIds(remote.id, 'invoice.created');
+    const payload = JSON.stringify(await stripe.events.retrieve(eventId!));
+    const response = await fetch(`${integrations.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret: testWebhookSecret }) },
+      body: payload,
+    });
+    expect(response.status).toBe(200);
+
+    const customer = await eventually(async () => (await data(gateway.url, ListCustomers, { first: 1, filter: { email } })).customers.edges[0]?.node, 15_000, 'the customer to be linked');
+    expect(customer.syncStates).toEqual([expect.objectContaining({ status: 'SYNCED', remoteId: remoteCustomer.id })]);
+    const [local] = await eventually(async () => {
+      const found = await localInvoicesOf(customer.id);
+      return found.length > 0 ? found : undefined;
+    }, 15_000, 'the invoice to appear locally');
+    expect(local).toMatchObject({ customerId: customer.id, total: 700, syncStates: [{ integration: 'stripe', status: 'SYNCED', remoteId: remote.id }] });
+  }, 60_000);
 });
