@@ -188,8 +188,11 @@ export function formatStatus(report: StatusReport): string[] {
       [row.integration.padEnd(11), row.catalog.padEnd(8), String(row.linked).padStart(6), String(row.unlinked).padStart(9), String(row.synced).padStart(7), String(row.retrying).padStart(9), String(row.failed).padStart(7), String(row.conflicts).padStart(10), String(row.deadLetters).padStart(13), ` ${row.catchUpCursor ?? '-'}`].join(' '),
     );
   }
-  lines.push('', 'consumer group                          topic                            lag');
-  for (const lag of report.consumerLag) lines.push(`${lag.group.padEnd(39)} ${lag.topic.padEnd(32)} ${lag.lag}`);
+  // Columns as wide as the longest name (group names carry KAFKA_GROUP_PREFIX).
+  const groupWidth = Math.max('consumer group'.length, ...report.consumerLag.map((lag) => lag.group.length));
+  const topicWidth = Math.max('topic'.length, ...report.consumerLag.map((lag) => lag.topic.length));
+  lines.push('', `${'consumer group'.padEnd(groupWidth)}  ${'topic'.padEnd(topicWidth)}  lag`);
+  for (const lag of report.consumerLag) lines.push(`${lag.group.padEnd(groupWidth)}  ${lag.topic.padEnd(topicWidth)}  ${lag.lag}`);
   return lines;
 }
 
