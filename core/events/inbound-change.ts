@@ -33,6 +33,8 @@ const inboundFields = {
   reconcile: z
     .object({
       repair: z.enum(['local', 'latest']).optional(),
+      /** The local version the run compared: a pair changed locally since is merged as a live change, not repaired. */
+      localVersion: z.number().int().nonnegative().optional(),
       remoteChangedAt: z.iso.datetime({ offset: true }).optional(),
       orphan: z.literal('unlink').optional(),
     })

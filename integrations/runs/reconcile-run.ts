@@ -171,7 +171,7 @@ export async function runReconcile(deps: ReconcileRunDeps, run: SyncRun, ctx: Ru
       }
       if (!act || !options.repair) continue;
       if (options.repair === 'remote') await queueResync(deps, customer);
-      else if (!(await queueRepair(deps, run, item.remoteId, options.repair, decisions?.remoteChangedAt ?? null))) continue;
+      else if (!(await queueRepair(deps, run, item.remoteId, options.repair, customer.version, decisions?.remoteChangedAt ?? null))) continue;
       repaired += 1;
       report.repaired += 1;
     }
@@ -221,7 +221,7 @@ async function queueResync(deps: ReconcileRunDeps, customer: Customer): Promise<
  * `local` / `latest`: the remote object read again under its lock (with a fresh sync mark), marked
  * as a repair, on the bulk inbound topic. False when it has vanished meanwhile (an orphan now).
  */
-async function queueRepair(deps: ReconcileRunDeps, run: SyncRun, remoteId: string, repair: 'local' | 'latest', remoteChangedAt: Date | null): Promise<boolean> {
+async function queueRepair(deps: ReconcileRunDeps, run: SyncRun, remoteId: string, repair: 'local' | 'latest', localVersion: number, remoteChangedAt: Date | null): Promise<boolean> {
   const snapshot = await readRemoteSnapshot(deps.prisma, deps.adapter, deps.account, {
     eventId: `reconcile:${run.id}:${remoteId}`,
     catalog: CUSTOMER_CATALOG,
@@ -230,7 +230,7 @@ async function queueRepair(deps: ReconcileRunDeps, run: SyncRun, remoteId: strin
     occurredAt: remoteChangedAt ?? new Date(),
   });
   if (snapshot.kind === 'deleted') return false;
-  await publishInbound(deps, { ...snapshot, reconcile: { repair, ...(remoteChangedAt ? { remoteChangedAt: remoteChangedAt.toISOString() } : {}) } });
+  await publishInbound(deps, { ...snapshot, reconcile: { repair, localVersion, ...(remoteChangedAt ? { remoteChangedAt: remoteChangedAt.toISOString() } : {}) } });
   return true;
 }
 

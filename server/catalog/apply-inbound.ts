@@ -97,7 +97,9 @@ async function applyToLinked<C extends CatalogName, Entity>(port: InboundPort<C,
   }
 
   let merged: InboundMergeResult;
-  const repair = change.reconcile?.repair;
+  // A repair is for the drift the run saw: if the entity changed locally since (a live edit), the
+  // snapshot is merged as a live change instead, so that edit is judged by the base, not overwritten.
+  const repair = change.reconcile?.repair && (change.reconcile.localVersion === undefined || change.reconcile.localVersion === current.version) ? change.reconcile.repair : undefined;
   if (repair) {
     // Reconcile: the sides differ with nothing on its way, so the base no longer tells who changed
     // what; each differing field is settled by the repair's rule and recorded as a conflict.

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as syncCli } from '../../cli/sync.js';
 import { CreateCustomer } from '../graphql/operations.js';
 import { testCredentials } from '../support/credentials.js';
+import { testBus } from '../support/kafka.js';
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, uniqueTopics } from '../support/gateway.js';
 import { data } from '../support/graphql-client.js';
@@ -113,6 +114,12 @@ async function remoteGone(id: string): Promise<boolean> {
     if ((error as { statusCode?: number }).statusCode === 404) return true;
     throw error;
   }
+}
+
+/** How many reconcile repairs are on record for a customer (each repaired field is a conflict). */
+async function reconcileConflicts(id: string): Promise<number> {
+  const { rows } = await sql.query<{ n: string }>(`SELECT count(*) AS n FROM sync_conflict WHERE entity_id = $1 AND policy LIKE 'reconcile-%'`, [id]);
+  return Number(rows[0]!.n);
 }
 
 /** Waits until every drift the gateway and the integration settle is gone (a report run finds none). */
@@ -269,4 +276,40 @@ describe('reconcile stripe', () => {
     expect(after.report.remoteOrphans.byReason).toEqual({ unlinked: 1, 'unknown-local-id': 1 });
     expect(after.report.driftedPairs).toBe(0);
   }, 180_000);
+
+  it('a repair of a pair changed locally since the run compared it is merged as a live change: the local edit stays', async () => {
+    // Pair 3 as the run saw it (version v), then a local edit committed (v + 1) whose change has not
+    // reached Stripe yet (planted with SQL, so it never does here), and a phone changed in Stripe.
+    const { rows: [seen] } = await sql.query<{ version: number; email: string }>('SELECT version, email FROM customer WHERE id = $1', [pairs[3]!.id]);
+    await stripe.customers.update(pairs[3]!.remoteId, { phone: '+15556666' });
+    await sql.query(`UPDATE customer SET name = 'Live edit', version = version + 1, updated_at = now() WHERE id = $1`, [pairs[3]!.id]);
+    const { rows: [link] } = await sql.query<{ remote_account: string; remote_mode: 'emulator' | 'test' | 'live' }>('SELECT remote_account, remote_mode FROM id_mapping WHERE local_id = $1', [pairs[3]!.id]);
+    const { rows: [mark] } = await sql.query<{ mark: string }>(`SELECT nextval('sync_mark_seq')::text AS mark`);
+    // The snapshot the run publishes for --repair local (read after the edit, before its outbound write).
+    const change = {
+      id: `reconcile:test:${randomUUID()}`,
+      integration: 'stripe',
+      catalog: 'customer',
+      kind: 'updated',
+      remoteId: pairs[3]!.remoteId,
+      localId: pairs[3]!.id,
+      occurredAt: new Date().toISOString(),
+      data: { email: seen!.email, name: 'Remote later', phone: '+15556666', address: null, metadata: {} },
+      mark: mark!.mark,
+      remoteAccount: link!.remote_account,
+      remoteMode: link!.remote_mode,
+      reconcile: { repair: 'local', localVersion: seen!.version },
+    };
+    const conflictsBefore = await reconcileConflicts(pairs[3]!.id);
+    const bus = testBus();
+    try {
+      await bus.publish(topics.TOPIC_INTEGRATION_INBOUND_BULK, [{ key: change.remoteId, value: JSON.stringify(change), headers: { 'event-id': change.id } }]);
+    } finally {
+      await bus.close();
+    }
+    // Merged as a live change: Stripe's phone (changed there only) is applied, the local edit kept.
+    await eventually(async () => ((await customerRow(pairs[3]!.id)).phone === '+15556666' ? true : undefined), 30_000, 'snapshot applied');
+    expect(await customerRow(pairs[3]!.id)).toMatchObject({ name: 'Live edit' });
+    expect(await reconcileConflicts(pairs[3]!.id)).toBe(conflictsBefore);
+  }, 120_000);
 });
