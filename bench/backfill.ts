@@ -9,8 +9,8 @@
 // Both runs draw on the default Stripe rate budget (STRIPE_RATE_LIMIT unset: 20 requests/s for an
 // emulator) at the bulk priority. Webhooks go nowhere and catch-up is off, so only the runs move
 // data. The processes use a database of their own (catalog_bench_backfill, recreated each run) and
-// topics of their own. Prints one JSON object; then `npm run sync -- status` against the
-// benchmark's gateway, on stderr.
+// topics of their own. localstripe's store is emptied before and after. Prints one JSON object;
+// then `npm run sync -- status` against the benchmark's gateway, on stderr.
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -143,6 +143,9 @@ const status = spawnSync('npm', ['run', '-s', 'sync', '--', 'status'], {
 await integrations.stop();
 await gateway.stop();
 await sql.end();
+// Leave nothing behind: 1,500 fresh customer events would sit inside the 5-minute overlap of the
+// next catch-up on this stack (each one re-read from the emulator), slowing whatever runs next.
+await fetch(new URL('/_config/data', LOCALSTRIPE_URL), { method: 'DELETE' });
 
 const result = {
   benchmark: 'backfill',
