@@ -61,16 +61,30 @@ export async function main(argv: string[], out: (line: string) => void = (line) 
     .command('reconcile')
     .description('Compare every linked pair field by field: drift per field with a sample, orphans on both sides; repair it in a direction')
     .argument('<integration>', 'e.g. stripe')
-    .addOption(new Option('--repair <direction>', 'remote: resync each drifted pair so the remote object takes the local values').choices(['remote']))
+    .addOption(
+      new Option(
+        '--repair <direction>',
+        'remote: each drifted pair is resynced, so the remote object takes the local values. ' +
+          'local: the local customer takes the remote values, applied by the gateway like a live change (merge, conflicts recorded, sync events). ' +
+          'latest: per drifted field, the side changed last wins: if only one side departed from the base (the value both last agreed on), that side; ' +
+          "if both did, the later of the local row's last commit (updated_at) and the remote object's newest event in Stripe's 30-day event list " +
+          '(a tie, or no such event: local)',
+      ).choices(['remote', 'local', 'latest']),
+    )
+    .option(
+      '--delete-orphans',
+      "remove orphans: a remote customer of a deleted local customer is deleted remotely (its delete never got there); a local customer whose remote customer is gone is unlinked and exported again (never deleted). Remote customers tagged with an unknown local id, or linked to nothing, are only reported: backfill --direction import adopts them",
+    )
     .option('--since <date>', 'only remote objects (and links) created since this date (ISO 8601)')
-    .option('--dry-run', 'report only, even with --repair')
+    .option('--dry-run', 'report only, with the plan of --repair and --delete-orphans (what each field and orphan would get)')
     .option('--no-follow', 'start the run and exit')
-    .action(async (integration: string, options: { repair?: 'remote'; since?: string; dryRun?: boolean; follow: boolean }) => {
+    .action(async (integration: string, options: { repair?: 'remote' | 'local' | 'latest'; deleteOrphans?: boolean; since?: string; dryRun?: boolean; follow: boolean }) => {
       if (options.since && Number.isNaN(Date.parse(options.since))) throw new GatewayCallError(`--since: "${options.since}" is not a date`);
       const input = {
         kind: 'RECONCILE',
         integration,
         dryRun: Boolean(options.dryRun),
+        deleteOrphans: Boolean(options.deleteOrphans),
         ...(options.repair ? { repair: options.repair.toUpperCase() } : {}),
         ...(options.since ? { since: new Date(options.since).toISOString() } : {}),
       };
@@ -174,8 +188,11 @@ export function formatStatus(report: StatusReport): string[] {
       [row.integration.padEnd(11), row.catalog.padEnd(8), String(row.linked).padStart(6), String(row.unlinked).padStart(9), String(row.synced).padStart(7), String(row.retrying).padStart(9), String(row.failed).padStart(7), String(row.conflicts).padStart(10), String(row.deadLetters).padStart(13), ` ${row.catchUpCursor ?? '-'}`].join(' '),
     );
   }
-  lines.push('', 'consumer group                          topic                            lag');
-  for (const lag of report.consumerLag) lines.push(`${lag.group.padEnd(39)} ${lag.topic.padEnd(32)} ${lag.lag}`);
+  // Columns as wide as the longest name (group names carry KAFKA_GROUP_PREFIX).
+  const groupWidth = Math.max('consumer group'.length, ...report.consumerLag.map((lag) => lag.group.length));
+  const topicWidth = Math.max('topic'.length, ...report.consumerLag.map((lag) => lag.topic.length));
+  lines.push('', `${'consumer group'.padEnd(groupWidth)}  ${'topic'.padEnd(topicWidth)}  lag`);
+  for (const lag of report.consumerLag) lines.push(`${lag.group.padEnd(groupWidth)}  ${lag.topic.padEnd(topicWidth)}  ${lag.lag}`);
   return lines;
 }
 

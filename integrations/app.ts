@@ -148,7 +148,8 @@ export async function startIntegrations(config: IntegrationsConfig, env: Record<
       },
       reconcile: (run, ctx) => {
         const adapter = bulkAdapters.find((candidate) => candidate.name === run.integration)!;
-        return runReconcile({ prisma: db.prisma, bus, adapter, bulkChangesTopic: config.TOPIC_CATALOG_CHANGES_BULK }, run, ctx);
+        const deps = { prisma: db.prisma, bus, adapter, account: accounts.get(adapter.name)!, bulkChangesTopic: config.TOPIC_CATALOG_CHANGES_BULK, bulkInboundTopic: config.TOPIC_INTEGRATION_INBOUND_BULK };
+        return runReconcile(deps, run, ctx);
       },
     },
   });

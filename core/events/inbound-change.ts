@@ -23,6 +23,22 @@ const inboundFields = {
   /** The remote account and mode the object belongs to. */
   remoteAccount: z.string().min(1),
   remoteMode: z.enum(['emulator', 'test', 'live']),
+  /**
+   * Set by a reconcile run (README: Operations), never by a webhook: `repair` settles every field on
+   * which the two sides differ (core/sync/drift-repair.ts) instead of merging against the base, with
+   * the remote object's last change time when it is known; `orphan: 'unlink'` with a `deleted` kind
+   * means the remote object vanished unseen, so the pair is unlinked and the entity exported again
+   * rather than deleted.
+   */
+  reconcile: z
+    .object({
+      repair: z.enum(['local', 'latest']).optional(),
+      /** The local version the run compared: a pair changed locally since is merged as a live change, not repaired. */
+      localVersion: z.number().int().nonnegative().optional(),
+      remoteChangedAt: z.iso.datetime({ offset: true }).optional(),
+      orphan: z.literal('unlink').optional(),
+    })
+    .optional(),
 };
 
 function inboundOf<C extends CatalogName>(catalog: C) {

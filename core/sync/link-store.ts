@@ -185,6 +185,29 @@ export async function markFailed(db: Tx, key: LinkKey, error: string, attempts: 
   });
 }
 
+/**
+ * Unlinks a locked pair whose remote object vanished (reconcile --delete-orphans), storing the
+ * create that exports the entity again. The create's key derives from the local id and the vanished
+ * object's id: the first create's key (the local id's) would replay, for 24 h, the object that is
+ * gone, and a second relink of the same entity gets a key of its own.
+ */
+export async function unlinkForExport<C extends CatalogName>(tx: Tx, link: Link, request: PendingCreate<C>, remoteMark: bigint): Promise<Link> {
+  return tx.idMapping.update({
+    where: { id: link.id },
+    data: {
+      remoteId: null,
+      base: Prisma.DbNull,
+      fieldMarks: Prisma.DbNull,
+      remoteMark,
+      pendingRequest: toJsonInput(request),
+      status: 'PENDING',
+      lastError: null,
+      attempts: 0,
+      updatedAt: new Date(),
+    },
+  });
+}
+
 /** Whether the local entity has a live link to another remote object of this system. */
 export async function liveLinkOf(tx: Tx, key: LinkKey): Promise<Link | null> {
   const link = await tx.idMapping.findUnique({ where: where(key) });

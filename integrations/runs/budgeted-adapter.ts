@@ -24,5 +24,7 @@ export function asBulkAdapter(adapter: ResolvedAdapter): ResolvedAdapter {
   const bulk = instance.bulk
     ? { ...instance.bulk, listPage: (...args: Parameters<NonNullable<AdapterInstance['bulk']>['listPage']>) => asBulkWork(() => instance.bulk!.listPage(...args)) }
     : undefined;
-  return { name, instance: { ...instance, catalogs, ...(bulk ? { bulk } : {}) } };
+  // Reconcile reads remote change times from the event list (the catch-up's own reader).
+  const catchUp = instance.catchUp ? { ...instance.catchUp, listEvents: (since: Date) => asBulkWork(() => instance.catchUp!.listEvents(since)) } : undefined;
+  return { name, instance: { ...instance, catalogs, ...(bulk ? { bulk } : {}), ...(catchUp ? { catchUp } : {}) } };
 }

@@ -1,14 +1,15 @@
 import { catalogOf, type CatalogName, type FlatFields } from '../../core/catalogs/index.js';
 import type { InboundChangeOf } from '../../core/events/inbound-change.js';
 import { recordConflicts, type ConflictRecord } from '../../core/sync/conflicts.js';
-import { baseOf, fieldMarksOf, liveLinkOf, lockByLocal, lockByRemote, updateLink, upsertLink, type Link, type Tx } from '../../core/sync/link-store.js';
-import { diffFields, mergeInbound, type ConflictPolicy } from '../../core/sync/merge.js';
+import { mergeDriftRepair } from '../../core/sync/drift-repair.js';
+import { baseOf, fieldMarksOf, liveLinkOf, lockByLocal, lockByRemote, unlinkForExport, updateLink, upsertLink, type Link, type Tx } from '../../core/sync/link-store.js';
+import { diffFields, mergeInbound, type ConflictPolicy, type InboundMergeResult } from '../../core/sync/merge.js';
 import { resolvePendingReferences } from '../../core/sync/references.js';
 import type { InboundPort } from './inbound-port.js';
 
 export type InboundOutcome =
   | { result: 'duplicate' }
-  | { result: 'applied'; entityId: string; action: 'created' | 'updated' | 'linked' | 'deleted' | 'unchanged'; conflicts: ConflictRecord[] }
+  | { result: 'applied'; entityId: string; action: 'created' | 'updated' | 'linked' | 'deleted' | 'unchanged' | 'unlinked'; conflicts: ConflictRecord[] }
   | { result: 'ignored'; entityId?: string; reason: string; conflicts: ConflictRecord[] };
 
 export interface InboundApplyOptions {
@@ -55,6 +56,22 @@ async function applyToLinked<C extends CatalogName, Entity>(port: InboundPort<C,
   const local = current ? contract.flatten(current.synced) : {};
   const base = baseOf(link);
 
+  if (change.kind === 'deleted' && change.reconcile?.orphan === 'unlink' && entity && current && !current.deleted) {
+    // Reconcile --delete-orphans: the remote object vanished without its delete ever reaching us.
+    // The local entity is kept, unlinked and exported again (a new remote object); reconcile never
+    // deletes local data. Under the pair's and the entity's locks, so a live edit meanwhile is
+    // either in the snapshot exported or follows as its own change event.
+    await unlinkForExport(tx, link, {
+      kind: 'create',
+      idempotencyKey: `catalog-gateway:create:${change.catalog}:${current.id}:after:${change.remoteId}`,
+      fields: current.synced,
+      version: current.version,
+      storedAt: new Date().toISOString(),
+    }, mark);
+    await port.resync(tx, current.id, change.integration);
+    await recordConflicts(tx, conflicts);
+    return { result: 'applied', entityId: current.id, action: 'unlinked', conflicts };
+  }
   if (change.kind === 'deleted') {
     if (!entity || !current || current.deleted) {
       await updateLink(tx, link.id, { base: null, fieldMarks: null, remoteMark: mark }, { synced: true });
@@ -82,17 +99,40 @@ async function applyToLinked<C extends CatalogName, Entity>(port: InboundPort<C,
     return { result: 'ignored', entityId: link.localId, reason: `${change.catalog} was deleted`, conflicts };
   }
 
-  const merged = mergeInbound({
-    base,
-    local,
-    remote,
-    remoteMark: mark,
-    fieldMarks: fieldMarksOf(link),
-    policy: options.policy,
-    localChangedAt: current.changedAt,
-    remoteChangedAt: new Date(change.occurredAt),
-  });
-  for (const conflict of merged.conflicts) conflicts.push({ ...about, kind: 'FIELD', ...conflict, policy: options.policy });
+  let merged: InboundMergeResult;
+  // A repair is for the drift the run saw: if the entity changed locally since (a live edit), the
+  // snapshot is merged as a live change instead, so that edit is judged by the base, not overwritten.
+  const repair = change.reconcile?.repair && (change.reconcile.localVersion === undefined || change.reconcile.localVersion === current.version) ? change.reconcile.repair : undefined;
+  if (repair) {
+    // Reconcile: the sides differ with nothing on its way, so the base no longer tells who changed
+    // what; each differing field is settled by the repair's rule and recorded as a conflict.
+    const repaired = mergeDriftRepair({
+      base,
+      local,
+      remote,
+      remoteMark: mark,
+      fieldMarks: fieldMarksOf(link),
+      direction: repair,
+      localChangedAt: current.changedAt,
+      remoteChangedAt: change.reconcile?.remoteChangedAt ? new Date(change.reconcile.remoteChangedAt) : null,
+    });
+    merged = { ...repaired, conflicts: [] };
+    for (const decision of repaired.decisions) {
+      conflicts.push({ ...about, kind: 'FIELD', field: decision.field, localValue: decision.local, remoteValue: decision.remote, winner: decision.winner, policy: `reconcile-${repair}:${decision.reason}` });
+    }
+  } else {
+    merged = mergeInbound({
+      base,
+      local,
+      remote,
+      remoteMark: mark,
+      fieldMarks: fieldMarksOf(link),
+      policy: options.policy,
+      localChangedAt: current.changedAt,
+      remoteChangedAt: new Date(change.occurredAt),
+    });
+    for (const conflict of merged.conflicts) conflicts.push({ ...about, kind: 'FIELD', ...conflict, policy: options.policy });
+  }
   const outcome = await writeMerge(port, tx, change, entity, link, merged.localPatch, merged.base, mark, merged.localWon);
   await recordConflicts(tx, conflicts);
   return { result: 'applied', entityId: current.id, action: outcome, conflicts };

@@ -25,7 +25,7 @@ builder.prismaObject('SyncConflict', {
     localValue: t.expose('localValue', { type: 'JSON', nullable: true }),
     remoteValue: t.expose('remoteValue', { type: 'JSON', nullable: true }),
     winner: t.exposeString('winner', { description: '`local`, `remote`, or `none` (recorded only).' }),
-    policy: t.exposeString('policy', { description: 'What decided: `latest`, `local`, `remote`, `delete-wins` or `links-are-never-stolen`.' }),
+    policy: t.exposeString('policy', { description: 'What decided: `latest`, `local`, `remote`, `delete-wins`, `links-are-never-stolen`, or a reconcile repair as `reconcile-<direction>:<reason>` (e.g. `reconcile-latest:only-remote-changed`).' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });

@@ -15,8 +15,12 @@ const SyncRunKindEnum = builder.enumType('SyncRunKind', {
 });
 
 const ReconcileRepairEnum = builder.enumType('ReconcileRepair', {
-  values: { REMOTE: { value: 'remote' } } as const,
-  description: 'REMOTE: each drifted pair gets a resync event, so the remote object takes the local values.',
+  values: { REMOTE: { value: 'remote' }, LOCAL: { value: 'local' }, LATEST: { value: 'latest' } } as const,
+  description:
+    'Which side of a drifted pair is repaired. REMOTE: a resync event per drifted pair, so the remote object takes the local values. ' +
+    'LOCAL: the local entity takes the remote values, applied by the inbound merge (conflicts recorded, sync events). ' +
+    'LATEST: per drifted field, the side changed last wins: the side that departed from the base (the value both last agreed on) if only one did, ' +
+    "else the later of the local row's last commit and the remote object's newest event (a tie or an unknown remote time: local).",
 });
 
 builder.prismaObject('SyncRun', {
@@ -53,6 +57,11 @@ const StartSyncRunInput = builder.inputType('StartSyncRunInput', {
     since: t.field({ type: 'DateTime' }),
     /** Reconcile: the direction to repair drift in (none: report only). */
     repair: t.field({ type: ReconcileRepairEnum }),
+    /**
+     * Reconcile: remove orphans (a remote object of a deleted local entity is deleted remotely; a
+     * local entity whose remote object is gone is unlinked and exported again). Default: report only.
+     */
+    deleteOrphans: t.boolean({ defaultValue: false }),
     dryRun: t.boolean({ defaultValue: false }),
   }),
 });
@@ -187,16 +196,24 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'sync.admin' },
     description: 'Starts a backfill run; it executes inside the processes (it survives the caller) and resumes from its cursor after a crash.',
     args: { input: t.arg({ type: StartSyncRunInput, required: true }) },
-    resolve: (query, _root, { input }, ctx) =>
-      ctx.prisma.syncRun.create({
+    resolve: (query, _root, { input }, ctx) => {
+      if (input.kind !== 'reconcile' && (input.repair || input.deleteOrphans)) {
+        throw new GraphQLError('repair and deleteOrphans apply to RECONCILE runs only', { extensions: { code: 'BAD_USER_INPUT' } });
+      }
+      return ctx.prisma.syncRun.create({
         ...query,
         data: {
           kind: input.kind,
           integration: integrationArg(input.integration)!,
           dryRun: input.dryRun ?? false,
-          options: { ...(input.since ? { since: input.since.toISOString() } : {}), ...(input.repair ? { repair: input.repair } : {}) },
+          options: {
+            ...(input.since ? { since: input.since.toISOString() } : {}),
+            ...(input.repair ? { repair: input.repair } : {}),
+            ...(input.deleteOrphans ? { deleteOrphans: true } : {}),
+          },
         },
-      }),
+      });
+    },
   }),
   replayDeadLetters: t.field({
     type: 'Int',
