@@ -123,6 +123,7 @@ async function awaitDelivery(children: ChildProcess[], expected: number) {
 
 // Phase 1: the mix.
 const filters = [...Array.from({ length: UNFILTERED }, () => null), ...ids.slice(0, filtered)];
+const loadAtStart = os.loadavg().map((value) => Math.round(value * 100) / 100);
 const connectStarted = performance.now();
 const mixClients = await subscribe(filters);
 const connectSeconds = (performance.now() - connectStarted) / 1000;
@@ -186,6 +187,7 @@ const report = {
     gateway_rss_mb: ceilingRss,
   },
   cores: os.cpus().length,
+  load_average_at_start: loadAtStart,
   load_average: os.loadavg().map((value) => Math.round(value * 100) / 100),
 };
 const json = JSON.stringify(report, null, 2);

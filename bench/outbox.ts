@@ -97,6 +97,7 @@ console.log(
       errors,
       missing_events: missing,
       cores: os.cpus().length,
+      load_average: os.loadavg().map((value) => Math.round(value * 100) / 100),
     },
     null,
     2,

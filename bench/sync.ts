@@ -165,6 +165,7 @@ const result = {
   inbound_from_remote_p99_ms: percentile(fromRemote, 99),
   errors,
   cores: os.cpus().length,
+  load_average: os.loadavg().map((value) => Math.round(value * 100) / 100),
 };
 await mkdir('bench/results', { recursive: true });
 await writeFile('bench/results/sync-latency.svg', latencyChartSvg({ outbound, inbound, 'inbound from remote': fromRemote }));
