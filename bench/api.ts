@@ -2,7 +2,10 @@
 // database (catalog_bench, BENCH_SEED_CUSTOMERS customers), in the same run, never both at once.
 //
 // 1. The gateway (server/main.ts, NODE_ENV=production, an API key, one process unless
-//    GATEWAY_WORKERS is set) runs every workload below with autocannon, then stops.
+//    GATEWAY_WORKERS is set) runs every workload below with autocannon, then stops; once per Node
+//    major in BENCH_GATEWAY_NODES (default 20,22,24: this Node if it is that major, else installed
+//    on demand by scripts/node-runtime.sh, as PostGraphile's runtime is; one that cannot be
+//    installed is reported as unavailable).
 // 2. PostGraphile v5 (installed on demand, with a Node 22+ runtime from the npm registry: see
 //    bench/postgraphile/install.sh and scripts/node-runtime.sh) runs the workloads it has an
 //    equivalent for, then stops.
@@ -25,6 +28,7 @@ const WRITE_CONNECTIONS = Number(process.env.BENCH_WRITE_CONNECTIONS ?? 32);
 const SEED = Number(process.env.BENCH_SEED_CUSTOMERS ?? 10_000);
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const SIDES = (process.env.BENCH_SIDES ?? 'gateway,postgraphile').split(',');
+const GATEWAY_NODES = (process.env.BENCH_GATEWAY_NODES ?? '20,22,24').split(',');
 const run = Date.now().toString(36);
 
 interface Workload {
@@ -114,11 +118,11 @@ async function check(url: string, headers: Record<string, string>, body: object,
   }
 }
 
-async function runSide(side: 'gateway' | 'postgraphile', server: ChildProcessHandle, headers: Record<string, string>) {
+async function runSide(side: string, server: ChildProcessHandle, headers: Record<string, string>) {
   const figures: Record<string, Figures> = {};
   try {
     for (const workload of workloads) {
-      const body = side === 'gateway' ? workload.gateway : workload.postgraphile;
+      const body = side.startsWith('gateway') ? workload.gateway : workload.postgraphile;
       if (!body) continue;
       await check(server.url, headers, body(), side, workload.name);
       await measure(server.url, headers, workload.connections, body, WARMUP_SECONDS);
@@ -134,6 +138,14 @@ async function runSide(side: 'gateway' | 'postgraphile', server: ChildProcessHan
 const database = { DATABASE_URL: benchStack.databaseUrl, KAFKA_BROKERS: benchStack.kafkaBrokers };
 const results: Record<string, Record<string, Figures>> = {};
 const runtimes: Record<string, string> = {};
+const loadAverages: Record<string, number[]> = {};
+const loadAverage = () => os.loadavg().map((value) => Math.round(value * 100) / 100);
+
+/** A Node binary of that major version: this one if it is, else installed on demand like PostGraphile's. */
+function nodeBinary(major: string): string {
+  if (process.versions.node.split('.')[0] === major) return process.execPath;
+  return execFileSync('bash', ['scripts/node-runtime.sh', major], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim();
+}
 
 if (SIDES.includes('gateway')) {
   const env = {
@@ -147,14 +159,27 @@ if (SIDES.includes('gateway')) {
     KAFKA_GROUP_PREFIX: `bench-${run}-`,
     ...(process.env.GATEWAY_WORKERS ? { GATEWAY_WORKERS: process.env.GATEWAY_WORKERS } : {}),
   };
-  const gateway = await startProcess('server/main.ts', env, /GraphiQL: (\S+)/);
-  runtimes.gateway = execFileSync(process.env.BENCH_NODE ?? process.execPath, ['--version']).toString().trim();
-  results.gateway = await runSide('gateway', gateway, benchHeaders);
+  // The gateway on each Node major in turn (BENCH_GATEWAY_NODES, default 20,22,24), one at a time.
+  for (const major of GATEWAY_NODES) {
+    const side = `gateway_node${major}`;
+    let node: string;
+    try {
+      node = nodeBinary(major);
+    } catch (error) {
+      runtimes[side] = `unavailable: ${(error as Error).message.split('\n')[0]}`;
+      continue;
+    }
+    loadAverages[side] = loadAverage();
+    const gateway = await startProcess('server/main.ts', env, /GraphiQL: (\S+)/, 60_000, { node });
+    runtimes[side] = execFileSync(node, ['--version']).toString().trim();
+    results[side] = await runSide(side, gateway, benchHeaders);
+  }
 }
 
 if (SIDES.includes('postgraphile')) {
   const node = execFileSync('bash', ['scripts/node-runtime.sh', process.env.BENCH_POSTGRAPHILE_NODE ?? '22'], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim();
   const dir = execFileSync('bash', ['bench/postgraphile/install.sh'], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim();
+  loadAverages.postgraphile = loadAverage();
   const server = await startProcess(
     'server.mjs',
     { DATABASE_URL: benchStack.databaseUrl, NODE_ENV: 'production', PORT: process.env.BENCH_POSTGRAPHILE_PORT ?? '4910' },
@@ -166,11 +191,13 @@ if (SIDES.includes('postgraphile')) {
   results.postgraphile = await runSide('postgraphile', server, { 'content-type': 'application/json' });
 }
 
-const ratios: Record<string, number> = {};
-for (const workload of workloads) {
-  const ours = results.gateway?.[workload.name];
-  const theirs = results.postgraphile?.[workload.name];
-  if (ours && theirs) ratios[workload.name] = Math.round((ours.requests_per_second / theirs.requests_per_second) * 100) / 100;
+const ratios: Record<string, Record<string, number>> = {};
+for (const side of Object.keys(results).filter((name) => name.startsWith('gateway'))) {
+  for (const workload of workloads) {
+    const ours = results[side]?.[workload.name];
+    const theirs = results.postgraphile?.[workload.name];
+    if (ours && theirs) (ratios[side] ??= {})[workload.name] = Math.round((ours.requests_per_second / theirs.requests_per_second) * 100) / 100;
+  }
 }
 
 const report = {
@@ -181,11 +208,12 @@ const report = {
   seeded_customers: SEED,
   gateway_workers: process.env.GATEWAY_WORKERS ?? '1',
   runtimes,
-  gateway: results.gateway,
-  postgraphile: results.postgraphile,
+  ...results,
   ratio_gateway_to_postgraphile: ratios,
   cores: os.cpus().length,
-  load_average: os.loadavg().map((value) => Math.round(value * 100) / 100),
+  /** 1, 5 and 15-minute load averages as each side started, and at the end (the machine is shared). */
+  load_average_at_start: loadAverages,
+  load_average: loadAverage(),
 };
 const json = JSON.stringify(report, null, 2);
 console.log(json);

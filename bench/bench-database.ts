@@ -15,6 +15,9 @@ export const benchStack = {
   adminDatabaseUrl: process.env.BENCH_ADMIN_DATABASE_URL ?? `postgresql://catalog:catalog@localhost:${5432 + offset}/catalog`,
   databaseUrl: process.env.BENCH_DATABASE_URL ?? `postgresql://catalog:catalog@localhost:${5432 + offset}/catalog_bench`,
   kafkaBrokers: process.env.KAFKA_BROKERS ?? `localhost:${9092 + offset}`,
+  /** The stack's main database (bench:sync and bench:outbox run on it, as the product does). */
+  mainDatabaseUrl: process.env.DATABASE_URL ?? `postgresql://catalog:catalog@localhost:${5432 + offset}/catalog`,
+  localstripeUrl: process.env.LOCALSTRIPE_URL ?? `http://localhost:${8420 + offset}`,
 };
 
 /** Creates, migrates and seeds the benchmark database; returns its URL and some customer ids. */

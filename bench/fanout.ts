@@ -47,6 +47,12 @@ const gateway = await startProcess(
   /GraphiQL: (\S+)/,
 );
 const authorization = benchHeaders.authorization;
+/** Where the RSS goes (prom-client's default metrics on /metrics): V8 heap used, and memory outside it (Buffers, native). */
+async function memoryMb() {
+  const text = await (await fetch(new URL('/metrics', gateway.url))).text();
+  const value = (name: string) => Math.round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 1_048_576);
+  return { heap_used: value('catalog_nodejs_heap_size_used_bytes'), heap_total: value('catalog_nodejs_heap_size_total_bytes'), external: value('catalog_nodejs_external_memory_bytes') };
+}
 const rssMb = () => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gateway.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
 function ask<T>(child: ChildProcess, message: object, key: string): Promise<T> {
@@ -123,10 +129,12 @@ async function awaitDelivery(children: ChildProcess[], expected: number) {
 
 // Phase 1: the mix.
 const filters = [...Array.from({ length: UNFILTERED }, () => null), ...ids.slice(0, filtered)];
+const loadAtStart = os.loadavg().map((value) => Math.round(value * 100) / 100);
 const connectStarted = performance.now();
 const mixClients = await subscribe(filters);
 const connectSeconds = (performance.now() - connectStarted) / 1000;
 const rssSubscribed = rssMb();
+const memorySubscribed = await memoryMb();
 const mutations = RATE * SECONDS;
 const targets = ids.slice(0, Math.min(filtered, mutations));
 const mix = await mutate(targets, RATE, SECONDS);
@@ -170,6 +178,7 @@ const report = {
     delivery_max_ms: percentile(mixReport.latencies, 100),
     gateway_rss_mb_subscribed: rssSubscribed,
     gateway_rss_mb_after: rssAfter,
+    gateway_memory_mb_subscribed: memorySubscribed,
     mutation_p99_ms: Math.round(percentile(mix.latencies, 99)),
     mutation_errors: mix.errors,
   },
@@ -186,6 +195,7 @@ const report = {
     gateway_rss_mb: ceilingRss,
   },
   cores: os.cpus().length,
+  load_average_at_start: loadAtStart,
   load_average: os.loadavg().map((value) => Math.round(value * 100) / 100),
 };
 const json = JSON.stringify(report, null, 2);

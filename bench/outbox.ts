@@ -6,6 +6,7 @@
 // Commit time is taken when the mutation's HTTP response arrives, which is after the commit: the
 // figures are therefore a slight underestimate (by the response's own time on loopback, well under
 // a millisecond). `publish_from_request_*` measures from the request's start instead: an upper bound.
+import { benchStack } from './bench-database.js';
 import { benchGatewayEnv, benchHeaders } from './credentials.js';
 import os from 'node:os';
 import { parseEnv } from '../core/config/parse-env.js';
@@ -23,7 +24,16 @@ const run = `${Date.now().toString(36)}`;
 
 setLogLevel('warn');
 const topic = `bench.catalog.changes.${run}`;
-const gatewayVariables = { PORT: process.env.BENCH_GATEWAY_PORT ?? '4900', HOST: '127.0.0.1', TOPIC_CATALOG_CHANGES: topic, LOG_LEVEL: 'warn', ...benchGatewayEnv };
+// This stack's services (STACK_PORT_OFFSET-aware), never another stack's defaults.
+const gatewayVariables = {
+  PORT: process.env.BENCH_GATEWAY_PORT ?? '4900',
+  HOST: '127.0.0.1',
+  TOPIC_CATALOG_CHANGES: topic,
+  LOG_LEVEL: 'warn',
+  DATABASE_URL: benchStack.mainDatabaseUrl,
+  KAFKA_BROKERS: benchStack.kafkaBrokers,
+  ...benchGatewayEnv,
+};
 const config = parseEnv(gatewayEnv, { ...process.env, ...gatewayVariables });
 const bus = createKafkaBus({ brokers: config.KAFKA_BROKERS, clientId: 'bench-outbox' });
 await bus.ensureTopics([{ name: topic, partitions: config.KAFKA_TOPIC_PARTITIONS, configs: { 'message.timestamp.type': 'LogAppendTime' } }]);
@@ -97,6 +107,7 @@ console.log(
       errors,
       missing_events: missing,
       cores: os.cpus().length,
+      load_average: os.loadavg().map((value) => Math.round(value * 100) / 100),
     },
     null,
     2,

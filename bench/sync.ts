@@ -21,13 +21,14 @@ import { createKafkaBus } from '../core/kafka/kafkajs-bus.js';
 import { setLogLevel } from '../core/logger.js';
 import { startProcess } from './process.js';
 import { percentile, runPaced } from './stats.js';
+import { benchStack } from './bench-database.js';
 import { latencyChartSvg } from './chart.js';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 200);
 // Changes are offered at a fixed rate (open loop), below Stripe's test-mode limit of 25 requests/s:
 // the figures are latencies of a system keeping up, not queueing in front of a saturated one.
 const RATE_PER_SECOND = Number(process.env.BENCH_RATE ?? 20);
-const LOCALSTRIPE_URL = process.env.LOCALSTRIPE_URL ?? 'http://localhost:8420';
+const LOCALSTRIPE_URL = benchStack.localstripeUrl;
 const run = Date.now().toString(36);
 
 setLogLevel('warn');
@@ -43,6 +44,9 @@ const env = {
   INTEGRATIONS_PORT: process.env.BENCH_INTEGRATIONS_PORT ?? '4901',
   INTEGRATIONS_HOST: '127.0.0.1',
   STRIPE_API_BASE: LOCALSTRIPE_URL,
+  // This stack's services (STACK_PORT_OFFSET-aware), never another stack's defaults.
+  DATABASE_URL: benchStack.mainDatabaseUrl,
+  KAFKA_BROKERS: benchStack.kafkaBrokers,
   ...benchGatewayEnv,
 };
 
@@ -51,7 +55,7 @@ const env = {
 // Start from an empty store (localstripe's own DELETE /_config/data).
 await fetch(new URL('/_config/data', LOCALSTRIPE_URL), { method: 'DELETE' });
 
-const bus = createKafkaBus({ brokers: (process.env.KAFKA_BROKERS ?? 'localhost:9092').split(','), clientId: 'bench-sync' });
+const bus = createKafkaBus({ brokers: benchStack.kafkaBrokers.split(','), clientId: 'bench-sync' });
 const events: Array<SyncEvent & { receivedAt: number }> = [];
 const gateway = await startProcess('server/main.ts', env, /GraphiQL: (\S+)/);
 const integrations = await startProcess('integrations/main.ts', env, /Integrations: (\S+)/);
@@ -165,6 +169,7 @@ const result = {
   inbound_from_remote_p99_ms: percentile(fromRemote, 99),
   errors,
   cores: os.cpus().length,
+  load_average: os.loadavg().map((value) => Math.round(value * 100) / 100),
 };
 await mkdir('bench/results', { recursive: true });
 await writeFile('bench/results/sync-latency.svg', latencyChartSvg({ outbound, inbound, 'inbound from remote': fromRemote }));

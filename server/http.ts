@@ -11,6 +11,8 @@ import { AuthenticationError } from './auth/errors.js';
 import type { GatewaySecurity } from './auth/gateway-security.js';
 import { principalLogFields, type Principal } from './auth/principal.js';
 import { rateLimitedError } from './auth/yoga-plugins.js';
+import { isSharedResult } from './sync-events/shared-results.js';
+import { SplicedPayload, SplicingWebSocket, splicingReplacer } from './sync-events/spliced-frames.js';
 import type { GatewayYoga } from './yoga.js';
 
 const log = getLogger('auth');
@@ -46,6 +48,8 @@ export async function listenGateway(
     server,
     path: yoga.graphqlEndpoint,
     maxPayload: options.maxBodyBytes,
+    // Splices a payload serialised once per selection into each subscriber's frame (spliced-frames.ts).
+    WebSocket: SplicingWebSocket,
     // A page from a foreign origin cannot open the socket (browsers send Origin on every upgrade).
     verifyClient: ({ origin }, done) => {
       if (security.origins.allows(origin)) return done(true);
@@ -79,6 +83,10 @@ export async function listenGateway(
         return true;
       },
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      // A result shared by every subscriber of its selection goes out as its cached JSON text,
+      // behind this frame's own id (server/sync-events/spliced-frames.ts); others as graphql-ws writes them.
+      onNext: (_ctx, _id, _payload, _args, result) => (isSharedResult(result) && !result.errors ? (new SplicedPayload(result) as never) : undefined),
+      jsonMessageReplacer: splicingReplacer,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
         const principal = ctx.extra.principal!;

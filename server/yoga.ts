@@ -10,6 +10,7 @@ import { createContext, type GatewayContext, type GatewayServices } from './cont
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql/default-query.js';
 import { useClientErrorCodes } from './schema/client-errors.js';
 import { gatewaySchema } from './schema/index.js';
+import { useSharedSubscriptionResults } from './sync-events/shared-results.js';
 
 const log = getLogger('graphql');
 
@@ -38,6 +39,8 @@ export function createGatewayYoga(services: GatewayServices, security: GatewaySe
       useSubscriptionCaps(security),
       useAuditLog(),
       useClientErrorCodes(),
+      // syncEvents: one execution and one JSON text per event and distinct selection, for all its subscribers.
+      useSharedSubscriptionResults(),
       ...(security.playground ? [] : [useProductionHardening()]),
     ],
     // Same-origin pages and the CORS_ORIGINS allowlist (plus localhost in development); any other

@@ -56,6 +56,12 @@ export const metrics = {
   }),
   remoteRateLimited: new Counter({ name: 'catalog_remote_rate_limited_total', help: 'Remote API answers 429 (rate limited)', labelNames: ['integration'], registers }),
   remoteBudgetTokens: new Gauge({ name: 'catalog_remote_budget_tokens', help: 'Requests left in the shared remote rate budget at the last call (negative: live calls queued)', labelNames: ['integration'], registers }),
+  subscriptionPayloads: new Counter({
+    name: 'catalog_subscription_payloads_total',
+    help: 'Subscription events delivered: executed (and serialised) once per distinct selection, or shared with an earlier subscriber of the same selection',
+    labelNames: ['result'],
+    registers,
+  }),
   webhooks: new Counter({ name: 'catalog_webhooks_total', help: 'Webhooks received, by outcome', labelNames: ['integration', 'outcome'], registers }),
   conflicts: new Counter({ name: 'catalog_conflicts_total', help: 'Sync conflicts recorded, by kind and field', labelNames: ['catalog', 'integration', 'kind', 'field'], registers }),
   deadLetters: new Counter({ name: 'catalog_dead_letters_total', help: 'Messages sent to the dead-letter topic', labelNames: ['integration'], registers }),

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplaySyncEventsSubscription, WatchSyncEventsSubscription } from '../../generated/graphql/graphql.js';
 import { CreateCustomer, ReplaySyncEvents, UpdateCustomer, WatchSyncEvents } from '../graphql/operations.js';
+import { metrics } from '../../core/metrics/metrics.js';
 import { eventually } from '../support/eventually.js';
 import { startTestGateway, uniqueTopics } from '../support/gateway.js';
 import { data } from '../support/graphql-client.js';
 import { startTestIntegrations } from '../support/integrations.js';
 import { uniqueName } from '../support/stack.js';
 import { localstripe } from '../support/stripe-emulators.js';
-import { subscribeSse, subscribeWs, type Collected } from '../support/subscriptions.js';
+import { openRawGraphqlWs, openRawSse, subscribeSse, subscribeWs, type Collected } from '../support/subscriptions.js';
 
 // The syncEvents subscription, fed from the sync-events topic, over WebSocket and SSE.
 
@@ -39,6 +40,8 @@ async function createLocal() {
   if (result.createCustomer.__typename !== 'CreateCustomerSuccess') throw new Error(result.createCustomer.__typename);
   return result.createCustomer.customer;
 }
+
+const payloadsShared = async () => (await metrics.subscriptionPayloads.get()).values.find((value) => value.labels.result === 'shared')?.value ?? 0;
 
 const typesFor = (items: WatchSyncEventsSubscription[], predicate: (event: Event) => boolean) =>
   items.map((item) => item.syncEvents).filter(predicate).map((event) => event.type);
@@ -76,6 +79,37 @@ describe('syncEvents subscription', () => {
     await byCustomer.until((items) => items.some((item) => item.syncEvents.type === 'OUTBOUND_SYNCED'));
     expect(byCustomer.items.every((item) => item.syncEvents.customerId === first.id)).toBe(true);
     expect(byType.items.every((item) => item.syncEvents.type === 'OUTBOUND_SYNCED')).toBe(true);
+  });
+
+  it('sends subscribers of the same selection the same payload text (WebSocket frames and SSE), each frame with its own id; another selection gets its own', async () => {
+    // With since before the create, each subscriber gets the create's events whether it registers
+    // before or after they arrive (replay then live, no gap), so nothing races the subscribe frames.
+    const since = new Date(Date.now() - 1_000).toISOString();
+    const sharedBefore = await payloadsShared();
+    const customer = await createLocal();
+    const selection = '{ id type customerId integration status message occurredAt }';
+    const socket = await openRawGraphqlWs(gateway.url);
+    // Same selection, the filter written two ways (arguments pick events, they do not shape them).
+    socket.subscribe('same-1', `subscription($filter: SyncEventFilter, $since: DateTime) { syncEvents(filter: $filter, since: $since) ${selection} }`, { filter: { customerId: customer.id }, since });
+    socket.subscribe('same-2', `subscription { syncEvents(filter: { customerId: "${customer.id}" }, since: "${since}") ${selection} }`);
+    socket.subscribe('narrow', `subscription { syncEvents(filter: { customerId: "${customer.id}" }, since: "${since}") { kind: type id } }`);
+    const sse = await openRawSse(gateway.url, `subscription { syncEvents(filter: { customerId: "${customer.id}" }, since: "${since}") ${selection} }`);
+    open.push({ items: [], until: async () => [], close: async () => (await socket.frames.close(), await sse.close()) });
+
+    const framesOf = (id: string) => socket.frames.items.map((text) => ({ text, frame: JSON.parse(text) as { id: string; type: string; payload: { data: { syncEvents: Record<string, unknown> } } } })).filter(({ frame }) => frame.id === id);
+    const published = (id: string) => framesOf(id).find(({ frame }) => frame.payload.data.syncEvents[id === 'narrow' ? 'kind' : 'type'] === 'LOCAL_CHANGE_PUBLISHED');
+    await socket.frames.until(() => ['same-1', 'same-2', 'narrow'].every((id) => published(id)));
+    await sse.until((items) => items.some((text) => text.includes('LOCAL_CHANGE_PUBLISHED')));
+    const [first, second, narrow] = ['same-1', 'same-2', 'narrow'].map((id) => published(id)!);
+    const payloadText = (text: string) => text.slice(text.indexOf('"payload":') + '"payload":'.length, -1);
+    expect(first!.frame).toMatchObject({ id: 'same-1', type: 'next' });
+    expect(second!.frame).toMatchObject({ id: 'same-2', type: 'next' });
+    expect(payloadText(second!.text)).toBe(payloadText(first!.text));
+    expect(sse.items.find((text) => text.includes('LOCAL_CHANGE_PUBLISHED'))).toBe(payloadText(first!.text));
+    expect(first!.frame.payload.data.syncEvents).toMatchObject({ type: 'LOCAL_CHANGE_PUBLISHED', customerId: customer.id, occurredAt: expect.any(String) });
+    // The gateway runs in this process: its counter shows the result was reused, not re-executed.
+    expect((await payloadsShared()) - sharedBefore).toBeGreaterThanOrEqual(2);
+    expect(narrow!.frame.payload).toEqual({ data: { syncEvents: { kind: 'LOCAL_CHANGE_PUBLISHED', id: first!.frame.payload.data.syncEvents.id } } });
   });
 
   it('is delivered by every gateway instance', async () => {

@@ -126,3 +126,66 @@ export async function subscribeSse<Data, Variables extends Record<string, unknow
   })();
   return collected;
 }
+
+/** One graphql-ws connection that keeps every server frame as the text it arrived as (to compare bytes). */
+export async function openRawGraphqlWs(httpUrl: string, options: CredentialOption = {}) {
+  const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  const frames = collector<string>(async () => {
+    socket.close();
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  const acknowledged = new Promise<void>((resolve, reject) => {
+    socket.on('message', (data) => {
+      const text = String(data);
+      if ((JSON.parse(text) as { type: string }).type === 'connection_ack') resolve();
+      else frames.push(text);
+    });
+    socket.once('close', (code) => reject(new Error(`closed before ack: ${code}`)));
+  });
+  socket.send(JSON.stringify({ type: 'connection_init', payload: authorizationHeader(options) }));
+  await acknowledged;
+  return {
+    frames,
+    subscribe(id: string, query: string, variables: Record<string, unknown> = {}) {
+      socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+    },
+  };
+}
+
+/** Subscribes over SSE and keeps each event's data line as the text it arrived as. */
+export async function openRawSse(httpUrl: string, query: string, variables: Record<string, unknown> = {}, options: CredentialOption = {}) {
+  const abort = new AbortController();
+  const response = await fetch(httpUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...authorizationHeader(options) },
+    body: JSON.stringify({ query, variables }),
+    signal: abort.signal,
+  });
+  if (!response.ok || !response.body) throw new Error(`SSE subscription refused: HTTP ${response.status}`);
+  const data = collector<string>(async () => abort.abort());
+  const reader = response.body.getReader();
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for (;;) {
+        const { value: chunk, done } = await reader.read();
+        if (done) break;
+        buffered += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffered.indexOf('\n\n')) >= 0) {
+          const message = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const line = message.split('\n').find((candidate) => candidate.startsWith('data: '));
+          if (line && line.length > 6) data.push(line.slice(6));
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+  })();
+  return data;
+}
