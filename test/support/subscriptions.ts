@@ -92,38 +92,11 @@ export async function subscribeSse<Data, Variables extends Record<string, unknow
   options: CredentialOption = {},
 ): Promise<Collected<Data>> {
   const abort = new AbortController();
-  const response = await fetch(httpUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...authorizationHeader(options) },
-    body: JSON.stringify({ query: print(document), variables }),
-    signal: abort.signal,
-  });
-  if (!response.ok || !response.body) throw new Error(`SSE subscription refused: HTTP ${response.status}`);
   const collected = collector<Data>(async () => abort.abort());
-  const reader = response.body.getReader();
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffered = '';
-    try {
-      for (;;) {
-        const { value: chunk, done } = await reader.read();
-        if (done) break;
-        buffered += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffered.indexOf('\n\n')) >= 0) {
-          const message = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          const data = message.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('');
-          if (data) {
-            const parsed = JSON.parse(data) as { data?: Data };
-            if (parsed.data) collected.push(parsed.data);
-          }
-        }
-      }
-    } catch {
-      // aborted by close()
-    }
-  })();
+  await streamSse(httpUrl, { query: print(document), variables }, options, abort.signal, (text) => {
+    const parsed = JSON.parse(text) as { data?: Data };
+    if (parsed.data) collected.push(parsed.data);
+  });
   return collected;
 }
 
@@ -158,14 +131,23 @@ export async function openRawGraphqlWs(httpUrl: string, options: CredentialOptio
 /** Subscribes over SSE and keeps each event's data line as the text it arrived as. */
 export async function openRawSse(httpUrl: string, query: string, variables: Record<string, unknown> = {}, options: CredentialOption = {}) {
   const abort = new AbortController();
+  const data = collector<string>(async () => abort.abort());
+  await streamSse(httpUrl, { query, variables }, options, abort.signal, (text) => data.push(text));
+  return data;
+}
+
+/**
+ * POSTs a GraphQL operation with Accept: text/event-stream and hands each event's data, as the text
+ * it arrived as, to `onData` until `signal` aborts the stream. Throws when the server refuses it.
+ */
+async function streamSse(httpUrl: string, body: { query: string; variables: Record<string, unknown> }, options: CredentialOption, signal: AbortSignal, onData: (text: string) => void): Promise<void> {
   const response = await fetch(httpUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...authorizationHeader(options) },
-    body: JSON.stringify({ query, variables }),
-    signal: abort.signal,
+    body: JSON.stringify(body),
+    signal,
   });
   if (!response.ok || !response.body) throw new Error(`SSE subscription refused: HTTP ${response.status}`);
-  const data = collector<string>(async () => abort.abort());
   const reader = response.body.getReader();
   void (async () => {
     const decoder = new TextDecoder();
@@ -179,13 +161,13 @@ export async function openRawSse(httpUrl: string, query: string, variables: Reco
         while ((end = buffered.indexOf('\n\n')) >= 0) {
           const message = buffered.slice(0, end);
           buffered = buffered.slice(end + 2);
-          const line = message.split('\n').find((candidate) => candidate.startsWith('data: '));
-          if (line && line.length > 6) data.push(line.slice(6));
+          // An event's data lines, joined as the SSE format says ("data:" and one optional space off).
+          const data = message.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).replace(/^ /, '')).join('\n');
+          if (data) onData(data);
         }
       }
     } catch {
       // aborted by close()
     }
   })();
-  return data;
 }
