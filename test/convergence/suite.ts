@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SyncRig } from '../support/sync-rig.js';
 import { checkCanary } from './canary.js';
 import { checkInvariants, type Violation } from './invariants.js';
+import { checkInvoiceInvariants } from './invoice-invariants.js';
 import { quiesce } from './observe.js';
 import { runOperations } from './run-operations.js';
 import { describeStep, generateScenario, type Scenario } from './scenario.js';
@@ -19,6 +20,8 @@ export interface ScenarioRun {
   conflicts: number;
   unlinkedRemotes: number;
   linkedPairs: number;
+  /** Invoices acknowledged, and how many of them were exempt from I6 (their customer was deleted). */
+  invoices: { acknowledged: number; exempt: number };
   violations: Violation[];
   canary?: { outboundMs?: number; inboundMs?: number };
   relay: { received: number; duplicated: number; retried: number; failed: number };
@@ -31,7 +34,7 @@ export interface SeedResult {
   runs: ScenarioRun[];
 }
 
-/** One run of one seed: operations, quiescence, I1–I4 on the final state, then the I5 canary. */
+/** One run of one seed: operations, quiescence, I1–I4 and I6 (invoices) on the final state, then the I5 canary. */
 export async function runScenario(rig: SyncRig, seed: number, runTag: string): Promise<ScenarioRun> {
   const scenario: Scenario = generateScenario(seed, runTag);
   rig.relay.reseed(seed);
@@ -47,6 +50,8 @@ export async function runScenario(rig: SyncRig, seed: number, runTag: string): P
   }
   const verdict = final ? checkInvariants(final, log) : undefined;
   if (verdict) violations.push(...verdict.violations);
+  const invoiceVerdict = final ? checkInvoiceInvariants(final, log) : undefined;
+  if (invoiceVerdict) violations.push(...invoiceVerdict.violations);
   const canary = final ? await checkCanary(rig, scenario, final) : undefined;
   if (canary) violations.push(...canary.violations);
   const relay = {
@@ -63,7 +68,7 @@ export async function runScenario(rig: SyncRig, seed: number, runTag: string): P
       return `  ${describeStep(step, index)} -> ${outcome?.result ?? 'not run'}${outcome?.detail ? ` (${outcome.detail})` : ''}`;
     }),
     `  relay: ${JSON.stringify(relay)}; deliveries: ${rig.relay.deliveries.slice(deliveriesBefore).map((delivery) => `${delivery.type}(${delivery.objectId})+${delivery.delayMs}ms->${delivery.status}`).join(' ')}`,
-    ...(verdict ? [`  final: ${verdict.linkedPairs} linked pairs, unlinked Stripe customers ${JSON.stringify(verdict.unlinked)}, conflicts ${final!.conflicts.length}`] : []),
+    ...(verdict ? [`  final: ${verdict.linkedPairs} linked pairs, unlinked Stripe customers ${JSON.stringify(verdict.unlinked)}, conflicts ${final!.conflicts.length}, invoices ${final!.invoices?.locals.length ?? 0} local / ${final!.invoices?.remotes.length ?? 0} Stripe (${invoiceVerdict?.exempt ?? 0} of ${invoiceVerdict?.invoices ?? 0} acknowledged exempt)`] : []),
     ...violations.map((violation) => `  ${violation.invariant}: ${violation.message}`),
   ];
   return {
@@ -73,6 +78,7 @@ export async function runScenario(rig: SyncRig, seed: number, runTag: string): P
     conflicts: final?.conflicts.length ?? 0,
     unlinkedRemotes,
     linkedPairs: verdict?.linkedPairs ?? 0,
+    invoices: { acknowledged: invoiceVerdict?.invoices ?? 0, exempt: invoiceVerdict?.exempt ?? 0 },
     violations,
     ...(canary ? { canary: { ...(canary.outboundMs !== undefined ? { outboundMs: canary.outboundMs } : {}), ...(canary.inboundMs !== undefined ? { inboundMs: canary.inboundMs } : {}) } } : {}),
     relay,
@@ -87,7 +93,8 @@ export async function runSeed(rig: SyncRig, seed: number, runTag: string, print:
     const run = await runScenario(rig, seed, `${runTag}r${attempt}`);
     runs.push(run);
     if (run.violations.length === 0) {
-      print(`seed ${seed}: ${attempt === 1 ? 'passed' : `passed on run ${attempt}`} (${run.operations} operations, ${run.acknowledged} acknowledged, ${run.conflicts} conflicts, ${run.unlinkedRemotes} unlinked Stripe customers, canary ${run.canary?.outboundMs ?? '-'} ms out / ${run.canary?.inboundMs ?? '-'} ms in)`);
+      print(`seed ${seed}: ${attempt === 1 ? 'passed' : `passed on run ${attempt}`} (${run.operations} operations, ${run.acknowledged} acknowledged, ${run.conflicts} conflicts, ${run.unlinkedRemotes} unlinked Stripe customers, ${run.invoices.acknowledged} invoices (${run.invoices.exempt} exempt), canary ${run.canary?.outboundMs ?? '-'} ms out / ${run.canary?.inboundMs ?? '-'} ms in)`);
+      if (process.env.CONVERGENCE_VERBOSE) print(run.report);
       return { seed, verdict: attempt === 1 ? 'passed' : 'flaky', runs };
     }
     print(`seed ${seed}: run ${attempt} of ${RUNS_BEFORE_FLAKY} FAILED\n${run.report}`);
@@ -112,7 +119,7 @@ export async function runSeeds(rig: SyncRig, seeds: number[], print: (text: stri
   const line =
     `convergence: ${results.length} scenarios, ${results.length - failed.length - flaky.length} passed, ${failed.length} failed, ${flaky.length} flaky; ` +
     `${sum((run) => run.operations)} operations (${sum((run) => run.acknowledged)} acknowledged), ${sum((run) => run.conflicts)} conflicts, ` +
-    `${sum((run) => run.unlinkedRemotes)} unlinked Stripe customers, ${sum((run) => run.relay.received)} webhooks (${sum((run) => run.relay.duplicated)} duplicated, ${sum((run) => run.relay.retried)} retried)` +
+    `${sum((run) => run.unlinkedRemotes)} unlinked Stripe customers, ${sum((run) => run.invoices.acknowledged)} invoices (${sum((run) => run.invoices.exempt)} exempt), ${sum((run) => run.relay.received)} webhooks (${sum((run) => run.relay.duplicated)} duplicated, ${sum((run) => run.relay.retried)} retried)` +
     (failed.length + flaky.length > 0 ? `; replay: CONVERGENCE_SEEDS=${[...failed, ...flaky].map((result) => result.seed).join(',')}` : '');
   return { line, failed, flaky };
 }
