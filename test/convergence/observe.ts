@@ -106,7 +106,7 @@ export async function quiesce(rig: SyncRig, scenario: Scenario, log: OperationsL
   for (;;) {
     const current = await snapshot(rig, scenario, log);
     const pending = await unpublishedOutbox(rig.sql, current.knownLocalIds);
-    const key = JSON.stringify([current.locals, current.remotes, current.mappings, current.conflicts.length, current.invoices]);
+    const key = JSON.stringify([current.locals, current.remotes, current.mappings, current.conflicts.length, current.invoices, rig.deadLetters.length]);
     // A parked pair (RETRYING: a transient failure, or a conflict waiting for its remote event) is work
     // in progress; so is an invoice waiting for its customer's link.
     const parked = [...current.mappings, ...(current.invoices?.mappings ?? [])].filter((mapping) => mapping.status === 'RETRYING').length;

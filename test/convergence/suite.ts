@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SyncRig } from '../support/sync-rig.js';
 import { checkCanary } from './canary.js';
 import { checkInvariants, type Violation } from './invariants.js';
+import { checkDeadLetters } from './dead-letters.js';
 import { checkInvoiceInvariants } from './invoice-invariants.js';
 import { quiesce } from './observe.js';
 import { runOperations } from './run-operations.js';
@@ -40,6 +41,7 @@ export async function runScenario(rig: SyncRig, seed: number, runTag: string): P
   rig.relay.reseed(seed);
   const relayBefore = { ...rig.relay.stats };
   const deliveriesBefore = rig.relay.deliveries.length;
+  const deadLettersBefore = rig.deadLetters.length;
   const log = await runOperations(rig, scenario);
   const violations: Violation[] = [];
   let final;
@@ -52,6 +54,8 @@ export async function runScenario(rig: SyncRig, seed: number, runTag: string): P
   if (verdict) violations.push(...verdict.violations);
   const invoiceVerdict = final ? checkInvoiceInvariants(final, log) : undefined;
   if (invoiceVerdict) violations.push(...invoiceVerdict.violations);
+  const deadLetters = final ? checkDeadLetters(rig.deadLetters.slice(deadLettersBefore), final, log) : undefined;
+  if (deadLetters) violations.push(...deadLetters.violations);
   const canary = final ? await checkCanary(rig, scenario, final) : undefined;
   if (canary) violations.push(...canary.violations);
   const relay = {
@@ -68,7 +72,7 @@ export async function runScenario(rig: SyncRig, seed: number, runTag: string): P
       return `  ${describeStep(step, index)} -> ${outcome?.result ?? 'not run'}${outcome?.detail ? ` (${outcome.detail})` : ''}`;
     }),
     `  relay: ${JSON.stringify(relay)}; deliveries: ${rig.relay.deliveries.slice(deliveriesBefore).map((delivery) => `${delivery.type}(${delivery.objectId})+${delivery.delayMs}ms->${delivery.status}`).join(' ')}`,
-    ...(verdict ? [`  final: ${verdict.linkedPairs} linked pairs, unlinked Stripe customers ${JSON.stringify(verdict.unlinked)}, conflicts ${final!.conflicts.length}, invoices ${final!.invoices?.locals.length ?? 0} local / ${final!.invoices?.remotes.length ?? 0} Stripe (${invoiceVerdict?.exempt ?? 0} of ${invoiceVerdict?.invoices ?? 0} acknowledged exempt)`] : []),
+    ...(verdict ? [`  final: ${verdict.linkedPairs} linked pairs, unlinked Stripe customers ${JSON.stringify(verdict.unlinked)}, conflicts ${final!.conflicts.length}, invoices ${final!.invoices?.locals.length ?? 0} local / ${final!.invoices?.remotes.length ?? 0} Stripe (${invoiceVerdict?.exempt ?? 0} of ${invoiceVerdict?.invoices ?? 0} acknowledged exempt), dead letters ${rig.deadLetters.length - deadLettersBefore} (${deadLetters?.expected ?? 0} expected)`] : []),
     ...violations.map((violation) => `  ${violation.invariant}: ${violation.message}`),
   ];
   return {
