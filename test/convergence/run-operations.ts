@@ -19,6 +19,8 @@ export interface Entity {
   remoteId?: string;
   /** A delete of it was acknowledged (by either side). */
   deleted?: Side;
+  /** Made in Stripe without an email: the catalog cannot take it (dead-lettered, never linked). */
+  withoutEmail?: boolean;
   /** Its Stripe customer got the subscription fixture: the plan's line is on each of its Stripe invoices. */
   planName?: string;
 }
@@ -128,7 +130,7 @@ export async function runOperations(rig: SyncRig, scenario: Scenario): Promise<O
   async function run(step: Step, index: number): Promise<StepOutcome> {
     const outcome = (result: StepOutcome['result'], detail?: string): StepOutcome => ({ step: index, result, ...(detail ? { detail } : {}) });
     if (step.op === 'create' || step.op === 'create-duplicate' || step.op === 'create-without-email') {
-      const entity: Entity = { index: step.entity, createdOn: step.side };
+      const entity: Entity = { index: step.entity, createdOn: step.side, ...(step.op === 'create-without-email' ? { withoutEmail: true } : {}) };
       log.entities[step.entity] = entity;
       const writes = step.writes.map((write) => ({ field: write.field, value: canonicalWrite(write) }));
       if (step.op === 'create' && step.side === 'local') {

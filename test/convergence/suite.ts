@@ -5,7 +5,8 @@ import { checkInvariants, type Violation } from './invariants.js';
 import { checkDeadLetters } from './dead-letters.js';
 import { checkInvoiceInvariants } from './invoice-invariants.js';
 import { quiesce } from './observe.js';
-import { runOperations } from './run-operations.js';
+import type { DeliveryRecord } from '../support/webhook-relay.js';
+import { runOperations, type OperationsLog } from './run-operations.js';
 import { describeStep, generateScenario, type Scenario } from './scenario.js';
 
 // Runs scenarios by seed on one rig. A failing seed is run again, up to 3 runs in all: failing every
@@ -21,8 +22,11 @@ export interface ScenarioRun {
   conflicts: number;
   unlinkedRemotes: number;
   linkedPairs: number;
-  /** Invoices acknowledged, and how many of them were exempt from I6 (their customer was deleted). */
-  invoices: { acknowledged: number; exempt: number };
+  /**
+   * Invoices acknowledged, how many were exempt from I6 (their customer was deleted), and how many
+   * Stripe-side invoices had their invoice.created accepted before their customer's customer.created.
+   */
+  invoices: { acknowledged: number; exempt: number; overtook: number };
   violations: Violation[];
   canary?: { outboundMs?: number; inboundMs?: number };
   relay: { received: number; duplicated: number; retried: number; failed: number };
@@ -82,12 +86,23 @@ export async function runScenario(rig: SyncRig, seed: number, runTag: string): P
     conflicts: final?.conflicts.length ?? 0,
     unlinkedRemotes,
     linkedPairs: verdict?.linkedPairs ?? 0,
-    invoices: { acknowledged: invoiceVerdict?.invoices ?? 0, exempt: invoiceVerdict?.exempt ?? 0 },
+    invoices: { acknowledged: invoiceVerdict?.invoices ?? 0, exempt: invoiceVerdict?.exempt ?? 0, overtook: overtakes(log, rig.relay.deliveries.slice(deliveriesBefore)) },
     violations,
     ...(canary ? { canary: { ...(canary.outboundMs !== undefined ? { outboundMs: canary.outboundMs } : {}), ...(canary.inboundMs !== undefined ? { inboundMs: canary.inboundMs } : {}) } } : {}),
     relay,
     report: lines.join('\n'),
   };
+}
+
+/** Stripe-side invoices whose invoice.created reached the integrations process before their customer's customer.created did. */
+function overtakes(log: OperationsLog, deliveries: DeliveryRecord[]): number {
+  const firstAccepted = (type: string, objectId: string) =>
+    Math.min(...deliveries.filter((delivery) => delivery.type === type && delivery.objectId === objectId && delivery.deliveredAt !== undefined).map((delivery) => delivery.deliveredAt!));
+  return (log.invoices ?? []).filter((invoice) => {
+    const customer = log.entities[invoice.entity];
+    if (!invoice.remoteId || customer?.createdOn !== 'stripe' || !customer.remoteId) return false;
+    return firstAccepted('invoice.created', invoice.remoteId) < firstAccepted('customer.created', customer.remoteId);
+  }).length;
 }
 
 /** A seed, re-run up to RUNS_BEFORE_FLAKY times when it fails. */
@@ -97,7 +112,7 @@ export async function runSeed(rig: SyncRig, seed: number, runTag: string, print:
     const run = await runScenario(rig, seed, `${runTag}r${attempt}`);
     runs.push(run);
     if (run.violations.length === 0) {
-      print(`seed ${seed}: ${attempt === 1 ? 'passed' : `passed on run ${attempt}`} (${run.operations} operations, ${run.acknowledged} acknowledged, ${run.conflicts} conflicts, ${run.unlinkedRemotes} unlinked Stripe customers, ${run.invoices.acknowledged} invoices (${run.invoices.exempt} exempt), canary ${run.canary?.outboundMs ?? '-'} ms out / ${run.canary?.inboundMs ?? '-'} ms in)`);
+      print(`seed ${seed}: ${attempt === 1 ? 'passed' : `passed on run ${attempt}`} (${run.operations} operations, ${run.acknowledged} acknowledged, ${run.conflicts} conflicts, ${run.unlinkedRemotes} unlinked Stripe customers, ${run.invoices.acknowledged} invoices (${run.invoices.exempt} exempt, ${run.invoices.overtook} ahead of their customer's webhook), canary ${run.canary?.outboundMs ?? '-'} ms out / ${run.canary?.inboundMs ?? '-'} ms in)`);
       if (process.env.CONVERGENCE_VERBOSE) print(run.report);
       return { seed, verdict: attempt === 1 ? 'passed' : 'flaky', runs };
     }
@@ -123,7 +138,7 @@ export async function runSeeds(rig: SyncRig, seeds: number[], print: (text: stri
   const line =
     `convergence: ${results.length} scenarios, ${results.length - failed.length - flaky.length} passed, ${failed.length} failed, ${flaky.length} flaky; ` +
     `${sum((run) => run.operations)} operations (${sum((run) => run.acknowledged)} acknowledged), ${sum((run) => run.conflicts)} conflicts, ` +
-    `${sum((run) => run.unlinkedRemotes)} unlinked Stripe customers, ${sum((run) => run.invoices.acknowledged)} invoices (${sum((run) => run.invoices.exempt)} exempt), ${sum((run) => run.relay.received)} webhooks (${sum((run) => run.relay.duplicated)} duplicated, ${sum((run) => run.relay.retried)} retried)` +
+    `${sum((run) => run.unlinkedRemotes)} unlinked Stripe customers, ${sum((run) => run.invoices.acknowledged)} invoices (${sum((run) => run.invoices.exempt)} exempt, ${sum((run) => run.invoices.overtook)} ahead of their customer's webhook), ${sum((run) => run.relay.received)} webhooks (${sum((run) => run.relay.duplicated)} duplicated, ${sum((run) => run.relay.retried)} retried)` +
     (failed.length + flaky.length > 0 ? `; replay: CONVERGENCE_SEEDS=${[...failed, ...flaky].map((result) => result.seed).join(',')}` : '');
   return { line, failed, flaky };
 }

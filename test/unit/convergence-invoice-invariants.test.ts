@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkDeadLetters } from '../convergence/dead-letters.js';
 import { fieldsOf } from '../convergence/fields.js';
 import { checkInvoiceInvariants } from '../convergence/invoice-invariants.js';
 import type { Snapshot } from '../convergence/observe.js';
@@ -97,5 +98,20 @@ describe('convergence invariant I6 (invoices)', () => {
     const customersOnly = generateScenario(7, 't', { invoices: false });
     expect(withInvoices.steps.filter((step) => step.op !== 'invoice' && step.op !== 'subscribe')).toEqual(customersOnly.steps);
     expect(withInvoices.steps.some((step) => step.op === 'invoice')).toBe(true);
+  });
+});
+
+describe('convergence dead letters', () => {
+  const letter = (value: object) => ({ key: 'cus_9', value: JSON.stringify(value), integration: 'stripe', error: 'rejected' });
+
+  it('fail a scenario unless about a customer made without an email, a deleted customer, or its invoices', () => {
+    const { snapshot, log } = converged();
+    const aboutInvoice = letter({ catalog: 'invoice', remoteId: 'in_7', data: { customerId: 'cus_1' } });
+    const aboutCustomer = letter({ catalog: 'customer', remoteId: 'cus_9' });
+    expect(checkDeadLetters([aboutInvoice, aboutCustomer], snapshot, log).violations.map((violation) => violation.invariant)).toEqual(['I6', 'I1']);
+
+    log.entities[0]!.deleted = 'local'; // cus_1 is the deleted customer's link
+    log.entities.push({ index: 1, createdOn: 'stripe', remoteId: 'cus_9', withoutEmail: true });
+    expect(checkDeadLetters([aboutInvoice, aboutCustomer], snapshot, log)).toEqual({ violations: [], expected: 2 });
   });
 });
