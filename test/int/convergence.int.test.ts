@@ -8,7 +8,9 @@ import { RUNS_BEFORE_FLAKY, runSeed } from '../convergence/suite.js';
 // reordered by the relay, then invariants I1–I5 of issue #8 and the invoices' I6 after quiescence,
 // with no dead letter but those the scenario expects. More seeds: npm run test:convergence (CONVERGENCE_SCENARIOS=N, CONVERGENCE_SEEDS=a,b).
 
-const FIXED_SEEDS = [1, 7, 42, 2024];
+// 146891897: eight invoices on both sides, one made in Stripe right after its customer, whose
+// invoice.created reaches the integrations process first in every run seen (the others have none).
+const FIXED_SEEDS = [1, 7, 42, 2024, 146891897];
 const runTag = `int${Date.now().toString(36)}`;
 let rig: SyncRig;
 
