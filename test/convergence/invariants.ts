@@ -9,9 +9,9 @@ import type { LiveCustomer, Snapshot } from './observe.js';
 //   I3 no pair is half-deleted, and nothing deleted comes back;
 //   I4 every acknowledged write is in the final state, or was overwritten by a later write to that
 //      field, or is recorded as a conflict's loser.
-// I5 (a canary each way) needs the running system: see canary.ts.
+// I5 (a canary each way) needs the running system: see canary.ts. I6 (invoices): invoice-invariants.ts.
 
-export type InvariantName = 'I1' | 'I2' | 'I3' | 'I4' | 'I5';
+export type InvariantName = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6';
 
 export interface Violation {
   invariant: InvariantName;

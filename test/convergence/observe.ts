@@ -5,6 +5,7 @@ import { data } from '../support/graphql-client.js';
 import type { SyncRig } from '../support/sync-rig.js';
 import { conflictsFor, stripeMappings, unpublishedOutbox, type ConflictRow, type MappingRow } from '../support/sync-tables.js';
 import { fieldsOf, type FieldValues } from './fields.js';
+import { snapshotInvoices, type InvoiceSnapshot } from './observe-invoices.js';
 import type { OperationsLog } from './run-operations.js';
 import type { Scenario } from './scenario.js';
 
@@ -27,6 +28,8 @@ export interface Snapshot {
   /** Every local and remote id the scenario has seen, live or not. */
   knownLocalIds: string[];
   knownRemoteIds: string[];
+  /** The invoices of all those customers (absent in hand-made snapshots of customers only). */
+  invoices?: InvoiceSnapshot;
 }
 
 /** What a snapshot reads: the gateway (GraphQL), Stripe, and the sync tables (the fault suite passes its own processes). */
@@ -79,7 +82,9 @@ export async function snapshot(rig: Observable, scenario: Pick<Scenario, 'domain
   for (const remote of remotes) remoteIds.add(remote.id);
   mappings = await stripeMappings(rig.sql, [...localIds], [...remoteIds]);
   const conflicts = await conflictsFor(rig.sql, [...localIds], [...remoteIds]);
-  return { locals, remotes, mappings, conflicts, knownLocalIds: [...localIds], knownRemoteIds: [...remoteIds] };
+  // Invoices only for logs that have them (the fault suite's logs have customers only).
+  const invoices = log.invoices ? await snapshotInvoices(rig, log, { localIds: [...localIds], remoteIds: [...remoteIds] }) : undefined;
+  return { locals, remotes, mappings, conflicts, knownLocalIds: [...localIds], knownRemoteIds: [...remoteIds], ...(invoices ? { invoices } : {}) };
 }
 
 export interface QuiescenceOptions {
@@ -101,9 +106,10 @@ export async function quiesce(rig: SyncRig, scenario: Scenario, log: OperationsL
   for (;;) {
     const current = await snapshot(rig, scenario, log);
     const pending = await unpublishedOutbox(rig.sql, current.knownLocalIds);
-    const key = JSON.stringify([current.locals, current.remotes, current.mappings, current.conflicts.length]);
-    // A parked pair (RETRYING: a transient failure, or a conflict waiting for its remote event) is work in progress.
-    const parked = current.mappings.filter((mapping) => mapping.status === 'RETRYING').length;
+    const key = JSON.stringify([current.locals, current.remotes, current.mappings, current.conflicts.length, current.invoices, rig.deadLetters.length]);
+    // A parked pair (RETRYING: a transient failure, or a conflict waiting for its remote event) is work
+    // in progress; so is an invoice waiting for its customer's link.
+    const parked = [...current.mappings, ...(current.invoices?.mappings ?? [])].filter((mapping) => mapping.status === 'RETRYING').length;
     const calm = rig.relay.idle() && pending === 0 && parked === 0;
     if (!calm || last?.key !== key) last = { key, since: Date.now() };
     else if (Date.now() - last.since >= stableForMs && rig.relay.quietForMs() >= stableForMs) return current;

@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Stripe from 'stripe';
-import { CreateCustomer, DeleteCustomer, GetCustomer, UpdateCustomer } from '../graphql/operations.js';
+import { CreateCustomer, CreateInvoice, DeleteCustomer, GetCustomer, UpdateCustomer } from '../graphql/operations.js';
+import { eventually } from '../support/eventually.js';
 import { data } from '../support/graphql-client.js';
+import { giveLocalstripeSubscription } from '../support/localstripe-subscription.js';
 import type { SyncRig } from '../support/sync-rig.js';
 import { stripeMappingOf, stripeMappings } from '../support/sync-tables.js';
 import { canonicalAddress, fieldsOf, METADATA_KEYS, type CustomerLike } from './fields.js';
-import type { AddressValue, Scenario, Side, Step, Write } from './scenario.js';
+import type { AddressValue, InvoiceLineValue, Operation, Scenario, Side, Step, Write } from './scenario.js';
 
 // Runs a scenario's steps one after another (with their pauses) through GraphQL and localstripe,
 // and records what each side acknowledged: the writes I4 checks against the final state.
@@ -17,6 +19,23 @@ export interface Entity {
   remoteId?: string;
   /** A delete of it was acknowledged (by either side). */
   deleted?: Side;
+  /** Made in Stripe without an email: the catalog cannot take it (dead-lettered, never linked). */
+  withoutEmail?: boolean;
+  /** Its Stripe customer got the subscription fixture: the plan's line is on each of its Stripe invoices. */
+  planName?: string;
+}
+
+/** An invoice one side acknowledged creating. */
+export interface AcknowledgedInvoice {
+  step: number;
+  invoice: number;
+  entity: number;
+  side: Side;
+  currency: string;
+  lines: InvoiceLineValue[];
+  /** The id on the side that made it. */
+  localId?: string;
+  remoteId?: string;
 }
 
 export interface AcknowledgedWrite {
@@ -41,6 +60,8 @@ export interface OperationsLog {
   entities: Entity[];
   writes: AcknowledgedWrite[];
   outcomes: StepOutcome[];
+  /** The invoices acknowledged (absent where a log is made by hand with customers only). */
+  invoices?: AcknowledgedInvoice[];
 }
 
 const toStripeAddress = (address: AddressValue | null): Stripe.AddressParam =>
@@ -79,7 +100,7 @@ function isStripeNotFound(error: unknown): boolean {
 }
 
 export async function runOperations(rig: SyncRig, scenario: Scenario): Promise<OperationsLog> {
-  const log: OperationsLog = { entities: [], writes: [], outcomes: [] };
+  const log: OperationsLog = { entities: [], writes: [], outcomes: [], invoices: [] };
   const gql = rig.gateway.url;
   const acknowledge = (step: number, entity: number, side: Side, writes: Array<{ field: string; value: string | null; incidental?: boolean }>) => {
     const acknowledgedAt = Date.now();
@@ -109,7 +130,7 @@ export async function runOperations(rig: SyncRig, scenario: Scenario): Promise<O
   async function run(step: Step, index: number): Promise<StepOutcome> {
     const outcome = (result: StepOutcome['result'], detail?: string): StepOutcome => ({ step: index, result, ...(detail ? { detail } : {}) });
     if (step.op === 'create' || step.op === 'create-duplicate' || step.op === 'create-without-email') {
-      const entity: Entity = { index: step.entity, createdOn: step.side };
+      const entity: Entity = { index: step.entity, createdOn: step.side, ...(step.op === 'create-without-email' ? { withoutEmail: true } : {}) };
       log.entities[step.entity] = entity;
       const writes = step.writes.map((write) => ({ field: write.field, value: canonicalWrite(write) }));
       if (step.op === 'create' && step.side === 'local') {
@@ -134,6 +155,8 @@ export async function runOperations(rig: SyncRig, scenario: Scenario): Promise<O
 
     const entity = log.entities[step.entity];
     if (!entity) return outcome('skipped', 'entity was never created');
+    if (step.op === 'subscribe') return subscribe(entity, outcome);
+    if (step.op === 'invoice') return invoice(step, index, entity, outcome);
     if (step.side === 'local') {
       const localId = await localIdOf(entity);
       if (!localId) return outcome('skipped', 'not in the catalog (yet)');
@@ -189,6 +212,58 @@ export async function runOperations(rig: SyncRig, scenario: Scenario): Promise<O
       await rig.stripe.customers.update(remoteId, stripeParams([step.write]));
       acknowledge(index, step.entity, 'stripe', [{ field: step.write.field, value: canonicalWrite(step.write), ...(noop ? { incidental: true } : {}) }]);
       return outcome('ok');
+    } catch (error) {
+      if (isStripeNotFound(error)) return outcome('rejected', 'Stripe: no such customer');
+      throw error;
+    }
+  }
+
+  type Outcome = (result: StepOutcome['result'], detail?: string) => StepOutcome;
+
+  /** The subscription fixture on the entity's Stripe customer, once it has one (a local create is waited for). */
+  async function subscribe(entity: Entity, outcome: Outcome): Promise<StepOutcome> {
+    if (entity.planName) return outcome('skipped', 'subscribed already');
+    if (entity.deleted) return outcome('skipped', 'deleted');
+    const remoteId =
+      (await remoteIdOf(entity)) ??
+      (await eventually(async () => (entity.deleted ? 'deleted' : await remoteIdOf(entity)), 15_000, `e${entity.index}'s Stripe customer`).catch(() => undefined));
+    if (!remoteId || remoteId === 'deleted') return outcome('skipped', 'not in Stripe');
+    try {
+      entity.planName = (await giveLocalstripeSubscription(rig.stripe, remoteId)).planName;
+      return outcome('ok', entity.planName);
+    } catch (error) {
+      if (isStripeNotFound(error)) return outcome('rejected', 'Stripe: no such customer');
+      throw error;
+    }
+  }
+
+  async function invoice(step: Extract<Operation, { op: 'invoice' }>, index: number, entity: Entity, outcome: Outcome): Promise<StepOutcome> {
+    if (!entity.planName) return outcome('skipped', 'no subscription fixture');
+    const acknowledged: AcknowledgedInvoice = { step: index, invoice: step.invoice, entity: entity.index, side: step.side, currency: step.currency, lines: step.lines };
+    if (step.side === 'local') {
+      const customerId = await localIdOf(entity);
+      if (!customerId) return outcome('skipped', 'not in the catalog (yet)');
+      const result = (await data(gql, CreateInvoice, { input: { customerId, currency: step.currency, lines: step.lines } })).createInvoice;
+      if (result.__typename !== 'CreateInvoiceSuccess') return outcome('rejected', result.__typename);
+      (log.invoices ??= []).push({ ...acknowledged, localId: result.invoice.id });
+      return outcome('ok', result.invoice.id);
+    }
+    const customer = await remoteIdOf(entity);
+    if (!customer) return outcome('skipped', 'not in Stripe (yet)');
+    try {
+      // What a Stripe user does for a one-off invoice: pending items, then the draft that takes them.
+      for (const line of step.lines) {
+        await rig.stripe.invoiceItems.create({
+          customer,
+          currency: step.currency,
+          description: line.description,
+          amount: line.quantity * line.unitAmount,
+          metadata: { quantity: String(line.quantity), unit_amount: String(line.unitAmount) },
+        });
+      }
+      const created = await rig.stripe.invoices.create({ customer });
+      (log.invoices ??= []).push({ ...acknowledged, remoteId: created.id });
+      return outcome('ok', created.id);
     } catch (error) {
       if (isStripeNotFound(error)) return outcome('rejected', 'Stripe: no such customer');
       throw error;

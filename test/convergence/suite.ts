@@ -2,8 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { SyncRig } from '../support/sync-rig.js';
 import { checkCanary } from './canary.js';
 import { checkInvariants, type Violation } from './invariants.js';
+import { checkDeadLetters } from './dead-letters.js';
+import { checkInvoiceInvariants } from './invoice-invariants.js';
 import { quiesce } from './observe.js';
-import { runOperations } from './run-operations.js';
+import type { DeliveryRecord } from '../support/webhook-relay.js';
+import { runOperations, type OperationsLog } from './run-operations.js';
 import { describeStep, generateScenario, type Scenario } from './scenario.js';
 
 // Runs scenarios by seed on one rig. A failing seed is run again, up to 3 runs in all: failing every
@@ -19,6 +22,11 @@ export interface ScenarioRun {
   conflicts: number;
   unlinkedRemotes: number;
   linkedPairs: number;
+  /**
+   * Invoices acknowledged, how many were exempt from I6 (their customer was deleted), and how many
+   * Stripe-side invoices had their invoice.created accepted before their customer's customer.created.
+   */
+  invoices: { acknowledged: number; exempt: number; overtook: number };
   violations: Violation[];
   canary?: { outboundMs?: number; inboundMs?: number };
   relay: { received: number; duplicated: number; retried: number; failed: number };
@@ -31,12 +39,13 @@ export interface SeedResult {
   runs: ScenarioRun[];
 }
 
-/** One run of one seed: operations, quiescence, I1–I4 on the final state, then the I5 canary. */
+/** One run of one seed: operations, quiescence, I1–I4 and I6 (invoices) on the final state, then the I5 canary. */
 export async function runScenario(rig: SyncRig, seed: number, runTag: string): Promise<ScenarioRun> {
   const scenario: Scenario = generateScenario(seed, runTag);
   rig.relay.reseed(seed);
   const relayBefore = { ...rig.relay.stats };
   const deliveriesBefore = rig.relay.deliveries.length;
+  const deadLettersBefore = rig.deadLetters.length;
   const log = await runOperations(rig, scenario);
   const violations: Violation[] = [];
   let final;
@@ -47,6 +56,10 @@ export async function runScenario(rig: SyncRig, seed: number, runTag: string): P
   }
   const verdict = final ? checkInvariants(final, log) : undefined;
   if (verdict) violations.push(...verdict.violations);
+  const invoiceVerdict = final ? checkInvoiceInvariants(final, log) : undefined;
+  if (invoiceVerdict) violations.push(...invoiceVerdict.violations);
+  const deadLetters = final ? checkDeadLetters(rig.deadLetters.slice(deadLettersBefore), final, log) : undefined;
+  if (deadLetters) violations.push(...deadLetters.violations);
   const canary = final ? await checkCanary(rig, scenario, final) : undefined;
   if (canary) violations.push(...canary.violations);
   const relay = {
@@ -63,7 +76,7 @@ export async function runScenario(rig: SyncRig, seed: number, runTag: string): P
       return `  ${describeStep(step, index)} -> ${outcome?.result ?? 'not run'}${outcome?.detail ? ` (${outcome.detail})` : ''}`;
     }),
     `  relay: ${JSON.stringify(relay)}; deliveries: ${rig.relay.deliveries.slice(deliveriesBefore).map((delivery) => `${delivery.type}(${delivery.objectId})+${delivery.delayMs}ms->${delivery.status}`).join(' ')}`,
-    ...(verdict ? [`  final: ${verdict.linkedPairs} linked pairs, unlinked Stripe customers ${JSON.stringify(verdict.unlinked)}, conflicts ${final!.conflicts.length}`] : []),
+    ...(verdict ? [`  final: ${verdict.linkedPairs} linked pairs, unlinked Stripe customers ${JSON.stringify(verdict.unlinked)}, conflicts ${final!.conflicts.length}, invoices ${final!.invoices?.locals.length ?? 0} local / ${final!.invoices?.remotes.length ?? 0} Stripe (${invoiceVerdict?.exempt ?? 0} of ${invoiceVerdict?.invoices ?? 0} acknowledged exempt), dead letters ${rig.deadLetters.length - deadLettersBefore} (${deadLetters?.expected ?? 0} expected)`] : []),
     ...violations.map((violation) => `  ${violation.invariant}: ${violation.message}`),
   ];
   return {
@@ -73,11 +86,23 @@ export async function runScenario(rig: SyncRig, seed: number, runTag: string): P
     conflicts: final?.conflicts.length ?? 0,
     unlinkedRemotes,
     linkedPairs: verdict?.linkedPairs ?? 0,
+    invoices: { acknowledged: invoiceVerdict?.invoices ?? 0, exempt: invoiceVerdict?.exempt ?? 0, overtook: overtakes(log, rig.relay.deliveries.slice(deliveriesBefore)) },
     violations,
     ...(canary ? { canary: { ...(canary.outboundMs !== undefined ? { outboundMs: canary.outboundMs } : {}), ...(canary.inboundMs !== undefined ? { inboundMs: canary.inboundMs } : {}) } } : {}),
     relay,
     report: lines.join('\n'),
   };
+}
+
+/** Stripe-side invoices whose invoice.created reached the integrations process before their customer's customer.created did. */
+function overtakes(log: OperationsLog, deliveries: DeliveryRecord[]): number {
+  const firstAccepted = (type: string, objectId: string) =>
+    Math.min(...deliveries.filter((delivery) => delivery.type === type && delivery.objectId === objectId && delivery.deliveredAt !== undefined).map((delivery) => delivery.deliveredAt!));
+  return (log.invoices ?? []).filter((invoice) => {
+    const customer = log.entities[invoice.entity];
+    if (!invoice.remoteId || customer?.createdOn !== 'stripe' || !customer.remoteId) return false;
+    return firstAccepted('invoice.created', invoice.remoteId) < firstAccepted('customer.created', customer.remoteId);
+  }).length;
 }
 
 /** A seed, re-run up to RUNS_BEFORE_FLAKY times when it fails. */
@@ -87,7 +112,8 @@ export async function runSeed(rig: SyncRig, seed: number, runTag: string, print:
     const run = await runScenario(rig, seed, `${runTag}r${attempt}`);
     runs.push(run);
     if (run.violations.length === 0) {
-      print(`seed ${seed}: ${attempt === 1 ? 'passed' : `passed on run ${attempt}`} (${run.operations} operations, ${run.acknowledged} acknowledged, ${run.conflicts} conflicts, ${run.unlinkedRemotes} unlinked Stripe customers, canary ${run.canary?.outboundMs ?? '-'} ms out / ${run.canary?.inboundMs ?? '-'} ms in)`);
+      print(`seed ${seed}: ${attempt === 1 ? 'passed' : `passed on run ${attempt}`} (${run.operations} operations, ${run.acknowledged} acknowledged, ${run.conflicts} conflicts, ${run.unlinkedRemotes} unlinked Stripe customers, ${run.invoices.acknowledged} invoices (${run.invoices.exempt} exempt, ${run.invoices.overtook} ahead of their customer's webhook), canary ${run.canary?.outboundMs ?? '-'} ms out / ${run.canary?.inboundMs ?? '-'} ms in)`);
+      if (process.env.CONVERGENCE_VERBOSE) print(run.report);
       return { seed, verdict: attempt === 1 ? 'passed' : 'flaky', runs };
     }
     print(`seed ${seed}: run ${attempt} of ${RUNS_BEFORE_FLAKY} FAILED\n${run.report}`);
@@ -104,7 +130,11 @@ export interface SuiteSummary {
 export async function runSeeds(rig: SyncRig, seeds: number[], print: (text: string) => void): Promise<SuiteSummary> {
   const runTag = randomBytes(3).toString('hex');
   const results: SeedResult[] = [];
-  for (const seed of seeds) results.push(await runSeed(rig, seed, runTag, print));
+  for (const seed of seeds) {
+    // A seed listed twice gets its own domain the second time, or it would see the first run's customers and invoices.
+    const earlier = results.filter((result) => result.seed === seed).length;
+    results.push(await runSeed(rig, seed, earlier === 0 ? runTag : `${runTag}x${earlier}`, print));
+  }
   const firstRuns = results.map((result) => result.runs[0]!);
   const sum = (pick: (run: ScenarioRun) => number) => firstRuns.reduce((total, run) => total + pick(run), 0);
   const failed = results.filter((result) => result.verdict === 'failed');
@@ -112,7 +142,7 @@ export async function runSeeds(rig: SyncRig, seeds: number[], print: (text: stri
   const line =
     `convergence: ${results.length} scenarios, ${results.length - failed.length - flaky.length} passed, ${failed.length} failed, ${flaky.length} flaky; ` +
     `${sum((run) => run.operations)} operations (${sum((run) => run.acknowledged)} acknowledged), ${sum((run) => run.conflicts)} conflicts, ` +
-    `${sum((run) => run.unlinkedRemotes)} unlinked Stripe customers, ${sum((run) => run.relay.received)} webhooks (${sum((run) => run.relay.duplicated)} duplicated, ${sum((run) => run.relay.retried)} retried)` +
+    `${sum((run) => run.unlinkedRemotes)} unlinked Stripe customers, ${sum((run) => run.invoices.acknowledged)} invoices (${sum((run) => run.invoices.exempt)} exempt, ${sum((run) => run.invoices.overtook)} ahead of their customer's webhook), ${sum((run) => run.relay.received)} webhooks (${sum((run) => run.relay.duplicated)} duplicated, ${sum((run) => run.relay.retried)} retried)` +
     (failed.length + flaky.length > 0 ? `; replay: CONVERGENCE_SEEDS=${[...failed, ...flaky].map((result) => result.seed).join(',')}` : '');
   return { line, failed, flaky };
 }

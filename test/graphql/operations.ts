@@ -219,3 +219,12 @@ export const CustomerInvoices = graphql(`
     customer(id: $id) { id invoices(first: 10) { totalCount edges { node { id status } } } }
   }
 `);
+
+export const InvoicesOfCustomer = graphql(`
+  query InvoicesOfCustomer($first: Int, $after: String, $customerId: ID!) {
+    invoices(first: $first, after: $after, filter: { customerId: $customerId }) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { ...InvoiceFields } }
+    }
+  }
+`);

@@ -49,6 +49,8 @@ export interface DeliveryRecord {
   delayMs: number;
   attempts: number;
   status: number | 'error' | 'pending';
+  /** When the target accepted it (ms since the epoch). */
+  deliveredAt?: number;
 }
 
 export interface RelayStats {
@@ -230,6 +232,7 @@ export class WebhookRelay {
           await response.arrayBuffer();
           record.status = response.status;
           if (response.ok) {
+            record.deliveredAt = Date.now();
             this.stats.delivered += 1;
             return;
           }
