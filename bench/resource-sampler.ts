@@ -68,7 +68,10 @@ export async function sampleResources(serverPid: number, databaseUrl: string, in
       samples += 1;
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
-  })();
+  })().catch((error: unknown) => {
+    // A failed sample ends sampling; the benchmark's own figures still stand.
+    console.error(`resource sampling stopped: ${error instanceof Error ? error.message : String(error)}`);
+  });
 
   /** Ticks spent since the start by the processes alive now (processes that started later count from 0). */
   const spent = (start: Map<number, number>, pids: number[]) =>
