@@ -20,6 +20,7 @@ import { prepareBenchDatabase, benchStack } from './bench-database.js';
 import { barChartSvg } from './chart.js';
 import { benchGatewayEnv, benchHeaders } from './credentials.js';
 import { startProcess, type ChildProcessHandle } from './process.js';
+import { sampleResources, type ResourceSample } from './resource-sampler.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -88,6 +89,8 @@ interface Figures {
   p99_ms: number;
   non_2xx: number;
   errors: number;
+  /** CPU of the server, Postgres and autocannon, and the backends' wait events, while it ran. */
+  resources?: ResourceSample;
 }
 
 async function measure(url: string, headers: Record<string, string>, connections: number, body: () => object, seconds: number): Promise<Figures> {
@@ -126,7 +129,9 @@ async function runSide(side: string, server: ChildProcessHandle, headers: Record
       if (!body) continue;
       await check(server.url, headers, body(), side, workload.name);
       await measure(server.url, headers, workload.connections, body, WARMUP_SECONDS);
-      figures[workload.name] = await measure(server.url, headers, workload.connections, body, SECONDS);
+      const sampler = await sampleResources(server.pid, benchStack.databaseUrl);
+      const measured = await measure(server.url, headers, workload.connections, body, SECONDS);
+      figures[workload.name] = { ...measured, resources: await sampler.stop() };
       console.error(`${side} ${workload.name}: ${JSON.stringify(figures[workload.name])}`);
     }
   } finally {
