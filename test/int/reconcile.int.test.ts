@@ -11,6 +11,7 @@ import { data } from '../support/graphql-client.js';
 import { startTestIntegrations } from '../support/integrations.js';
 import { testStack, uniqueName } from '../support/stack.js';
 import { localstripe } from '../support/stripe-emulators.js';
+import type { DriftSample } from '../../integrations/runs/reconcile-run.js';
 
 // Issue #11: `reconcile` finds drift planted directly in each side's data (Postgres through SQL,
 // localstripe through its API with webhooks and catch-up off), reports it by field with a sample,
@@ -28,15 +29,7 @@ const pairs: Array<{ id: string; remoteId: string }> = [];
 let remoteOrphan: string;
 let foreignOrphan: string;
 
-interface Sample {
-  customerId: string;
-  remoteId: string;
-  field: string;
-  local: unknown;
-  remote: unknown;
-  winner?: 'local' | 'remote';
-  reason?: string;
-}
+type Sample = DriftSample;
 
 interface Report {
   driftByField: Record<string, number>;
