@@ -25,6 +25,12 @@ export function checkPageSize(args: { first?: number | null; last?: number | nul
     }
   }
 }
+/** An `id` argument parsed by the entity's id schema, or BAD_USER_INPUT saying what it is not (e.g. "a customer id"). */
+export function parseIdArgument(schema: { safeParse(value: string): { success: true; data: string } | { success: false } }, id: string | number, what: string): string {
+  const parsed = schema.safeParse(String(id));
+  if (!parsed.success) throw new GraphQLError(`"${id}" is not ${what} (UUID)`, { extensions: { code: 'BAD_USER_INPUT' } });
+  return parsed.data;
+}
 /** Items a list field without first/last is assumed to return (pothos-complexity's default). */
 const LIST_MULTIPLIER = 10;
 /** Page size of a connection queried without first/last. */

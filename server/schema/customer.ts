@@ -11,7 +11,7 @@ import {
   type Address,
 } from '../catalog/customers/customer-input.js';
 import { EmailTakenError, NotFoundError, ValidationError } from '../errors.js';
-import { builder, checkPageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './builder.js';
+import { builder, checkPageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseIdArgument } from './builder.js';
 import { SyncStateRef } from './sync-state.js';
 
 // The customer catalog's GraphQL surface: its type, queries, inputs and mutations.
@@ -145,9 +145,7 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     resolve: (query, _root, { id }, ctx) => {
-      const parsed = customerIdSchema.safeParse(String(id));
-      if (!parsed.success) throw new GraphQLError(`"${id}" is not a customer id (UUID)`, { extensions: { code: 'BAD_USER_INPUT' } });
-      return ctx.prisma.customer.findFirst({ ...query, where: { id: parsed.data, deletedAt: null } });
+      return ctx.prisma.customer.findFirst({ ...query, where: { id: parseIdArgument(customerIdSchema, id, 'a customer id'), deletedAt: null } });
     },
   }),
   customers: t.prismaConnection(

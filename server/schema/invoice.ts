@@ -7,7 +7,7 @@ import { customerIdSchema, validate } from '../catalog/customers/customer-input.
 import { createInvoiceInputSchema, invoiceIdSchema, updateInvoiceInputSchema } from '../catalog/invoices/invoice-input.js';
 import type { InvoiceTransition } from '../catalog/invoices/invoice-store.js';
 import { InvalidInvoiceTransitionError, NotFoundError, ValidationError } from '../errors.js';
-import { builder, checkPageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './builder.js';
+import { builder, checkPageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseIdArgument } from './builder.js';
 import { SyncStateRef } from './sync-state.js';
 
 // The invoice catalog's GraphQL surface: its type, queries, inputs and mutations.
@@ -114,9 +114,7 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     resolve: (query, _root, { id }, ctx) => {
-      const parsed = invoiceIdSchema.safeParse(String(id));
-      if (!parsed.success) throw new GraphQLError(`"${id}" is not an invoice id (UUID)`, { extensions: { code: 'BAD_USER_INPUT' } });
-      return ctx.prisma.invoice.findFirst({ ...query, where: { id: parsed.data, deletedAt: null } });
+      return ctx.prisma.invoice.findFirst({ ...query, where: { id: parseIdArgument(invoiceIdSchema, id, 'an invoice id'), deletedAt: null } });
     },
   }),
   invoices: t.prismaConnection(
