@@ -238,21 +238,20 @@ export function createKafkaBus(config: KafkaBusConfig): MessageBus {
         if (stopped || !consumers.has(consumer)) return;
         log.error(context, 'consumer crashed on an error kafkajs does not retry; starting a new consumer in its place');
         consumers.delete(consumer);
-        replace(consumer, REPLACEMENT_RETRY.initialMs);
+        replace(REPLACEMENT_RETRY.initialMs); // kafkajs disconnected the crashed one before emitting CRASH
       }
 
-      function replace(crashed: Consumer, delayMs: number): void {
+      function replace(delayMs: number): void {
         replacementTimer = setTimeout(() => {
           void (async () => {
             if (stopped) return;
-            await disconnectWithin(crashed, groupId);
             try {
               current = await startConsumer();
               if (stopped) await disconnectWithin(current, groupId);
               else log.info({ groupId }, 'replacement consumer running');
             } catch (error) {
               log.warn({ groupId, err: error, retryInMs: delayMs }, 'could not start a replacement consumer yet; retrying');
-              replace(crashed, Math.min(delayMs * 2, REPLACEMENT_RETRY.maxMs));
+              replace(Math.min(delayMs * 2, REPLACEMENT_RETRY.maxMs));
             }
           })();
         }, delayMs);
